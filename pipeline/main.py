@@ -1,0 +1,212 @@
+"""Entry point: `wirefeed …` and `python -m pipeline.main …`.
+
+`run(argv)` parses wirefeed's flags (WirefeedOptions), passes every other flag to Beam untouched,
+builds the graph with `pipeline.build.build` and runs it. Exit codes, for schedulers:
+  0  the run succeeded (feeds that failed are dead letters, not a failed run)
+  1  the run failed, or every feed failed
+  2  the command line is wrong (one-line message, no traceback)
+  3  --fail-on-dead-letters and the run wrote dead letters
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import logging
+import re
+import secrets
+import sys
+from typing import List, Optional
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipeline.build import build
+from pipeline.options import FORMATS, WirefeedOptions
+from transforms.read import is_url, match_paths
+from transforms.records import UTC
+from transforms.write import summary_path
+
+EXAMPLES = """examples:
+  wirefeed --feeds examples/feeds.opml --output ./out
+  wirefeed --feeds feeds.txt --feeds 'archive/*.xml' --output ./out --format parquet,jsonl
+  wirefeed --feeds gs://b/feeds.opml --output gs://b/wirefeed --runner DataflowRunner \\
+      --project P --region us-central1 --temp_location gs://b/tmp --setup_file ./setup.py
+Every flag not listed here is passed to Apache Beam (--runner, --direct_num_workers, ...)."""
+_SECRET = re.compile(r"secret|password|token|credential|api_?key|private_key", re.I)
+
+
+class UsageError(Exception):
+    """A wrong command line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit code 2, no usage dump
+        raise UsageError(message)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="wirefeed", description="Turn news feeds into clean, deduplicated, "
+                     "enriched, partitioned stories.", epilog=EXAMPLES,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    WirefeedOptions._add_argparse_args(parser)
+    return parser
+
+
+def make_run_id(now: Optional[_dt.datetime] = None) -> str:
+    now = now or _dt.datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def _input_folder(arg: str) -> Optional[str]:
+    """The folder a glob or directory argument reads, None for a single file or a URL."""
+    if is_url(arg):
+        return None
+    if re.search(r"[*?\[]", arg):
+        return re.split(r"[*?\[]", arg, maxsplit=1)[0].rsplit("/", 1)[0] or "/"
+    if FileSystems.exists(arg.rstrip("/") + "/") and not _is_file(arg):
+        return arg.rstrip("/")
+    return None
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return len(match_paths(path)) == 1 and match_paths(path)[0] == path
+    except Exception:
+        return False
+
+
+def _absolute(path: str) -> str:
+    import os
+    return path if "://" in path else os.path.abspath(path)
+
+
+def validate(known: argparse.Namespace) -> None:
+    """Raise UsageError with a one-line message for a command line that cannot work."""
+    if not known.feeds:
+        raise UsageError("--feeds is required (an OPML file, a URL list, feed files or a URL)")
+    if not known.output:
+        raise UsageError("--output is required (the folder to write the tables to)")
+    formats = [f.strip() for f in known.format.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if not formats or bad:
+        raise UsageError(f"unknown --format {known.format!r}: use parquet, jsonl or parquet,jsonl")
+    known.format = ",".join(dict.fromkeys(formats))
+    for name in ("shards", "max_retries", "max_feed_bytes", "max_concurrency", "per_host_concurrency"):
+        if getattr(known, name) < (0 if name == "max_retries" else 1):
+            raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    for name in ("fetch_timeout", "connect_timeout", "max_future_hours"):
+        if getattr(known, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    output = _absolute(known.output).rstrip("/")
+    for arg in known.feeds:
+        if is_url(arg):
+            continue
+        try:
+            found = match_paths(arg)
+        except Exception as e:
+            raise UsageError(f"cannot read --feeds {arg}: {e}")
+        if not found:
+            raise UsageError(f"cannot read --feeds {arg}: no such file")
+        folder = _input_folder(arg)
+        if folder is not None:
+            folder = _absolute(folder).rstrip("/")
+            if output == folder or output.startswith(folder + "/"):
+                raise UsageError(f"--output {known.output} is inside the input folder {folder}: "
+                                 "a later run would read its own output")
+        if any(_absolute(f) == output for f in found):
+            raise UsageError(f"--output {known.output} is an input file")
+    if _is_file(known.output):
+        raise UsageError(f"--output {known.output} is a file, not a folder")
+
+
+def parse_args(argv: List[str]):
+    """(wirefeed namespace, argv for Beam); raises UsageError."""
+    known, _ = make_parser().parse_known_args(argv)
+    validate(known)
+    return known
+
+
+def _safe_options(options: PipelineOptions) -> dict:
+    out = {}
+    for k, v in sorted(options.get_all_options(drop_default=True).items()):
+        if _SECRET.search(k):
+            continue
+        out[k] = v if isinstance(v, (str, int, float, bool, list, type(None))) else str(v)
+    return out
+
+
+def print_summary(summary: dict, output: str, stream=sys.stdout) -> None:
+    c = summary["counts"]
+    lines = [
+        f"wirefeed run {summary['run_id']} ({summary.get('runner')})",
+        f"  feeds    {c['feeds_total']} total: {c['feeds_ok']} ok, {c['feeds_not_modified']} not modified, "
+        f"{c['feeds_failed']} failed",
+        f"  entries  {c['entries_total']}: {c['stories']} stories, {c['duplicates']} duplicates, "
+        f"{c['already_seen']} already seen, {c['entry_dead_letters']} entry dead letters",
+        f"  dead letters {c['dead_letters']}",
+        "  by language  " + (", ".join(f"{k} {v}" for k, v in summary["by_language"].items()) or "-"),
+        "  by agency    " + (", ".join(f"{k} {v}" for k, v in summary["by_agency"].items()) or "-"),
+        f"  output   {output}  (summary: {summary_path(output, summary['run_id'])})",
+    ]
+    print("\n".join(lines), file=stream)
+
+
+def read_summary(output: str, run_id: str) -> Optional[dict]:
+    path = summary_path(output, run_id)
+    if not FileSystems.exists(path):
+        return None
+    with FileSystems.open(path) as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def run(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        known = parse_args(argv)
+    except UsageError as e:
+        print(f"wirefeed: error: {e}", file=sys.stderr)
+        return 2
+    run_id = known.run_id or make_run_id()
+    beam_argv = argv + ["--run_id", run_id, "--format", known.format]
+    options = PipelineOptions(beam_argv)
+    opts = options.view_as(WirefeedOptions)
+    runner = options.view_as(StandardOptions).runner or "DirectRunner"
+    header = {"run_id": run_id,
+              "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
+              "runner": runner if isinstance(runner, str) else type(runner).__name__,
+              "options": _safe_options(options)}
+    p = beam.Pipeline(options=options)
+    build(p, opts, run_id, header)
+    result = p.run()
+    state = result.wait_until_finish()
+    if str(state).split(".")[-1] not in ("DONE", "RUNNING", "PENDING"):
+        print(f"wirefeed: run {run_id} ended in state {state}", file=sys.stderr)
+        return 1
+    summary = read_summary(opts.output, run_id)
+    if summary is None:
+        if str(state).endswith("DONE"):
+            print(f"wirefeed: run {run_id} finished but wrote no run summary: the output is "
+                  "incomplete", file=sys.stderr)
+            return 1
+        print(f"wirefeed: run {run_id} submitted ({state})")
+        return 0
+    print_summary(summary, opts.output)
+    c = summary["counts"]
+    if c["feeds_total"] and c["feeds_failed"] == c["feeds_total"]:
+        print("wirefeed: every feed failed", file=sys.stderr)
+        return 1
+    if opts.fail_on_dead_letters and c["dead_letters"]:
+        print(f"wirefeed: {c['dead_letters']} dead letters (--fail-on-dead-letters)", file=sys.stderr)
+        return 3
+    return 0
+
+
+def main() -> None:
+    logging.getLogger().setLevel(logging.WARNING)
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""WirefeedOptions: the pipeline's own flags, beside every Beam flag.
+
+Multi-word flags accept both spellings (`--dedupe-window-days` and `--dedupe_window_days`):
+dashes on the command line, underscores where Beam rebuilds options from a dictionary.
+"""
+from apache_beam.options.pipeline_options import PipelineOptions
+
+FORMATS = ("parquet", "jsonl")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _flag(parser, name, **kwargs):
+    spellings = ["--" + name] + (["--" + name.replace("-", "_")] if "-" in name else [])
+    parser.add_argument(*spellings, dest=name.replace("-", "_"), **kwargs)
+
+
+class WirefeedOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        _flag(parser, "feeds", action="append", metavar="FEEDLIST",
+              help="Feeds to read; repeatable. An OPML file, a text file with one URL or path per "
+                   "line, a feed file, a folder or glob of feed files, an http(s) URL, or any of "
+                   "these on gs:// or s3://. Example: --feeds examples/feeds.opml")
+        _flag(parser, "output", metavar="DIR",
+              help="Output root (local, gs://, s3://). Example: --output ./out")
+        _flag(parser, "format", default="parquet", metavar="FMT",
+              help="parquet (default), jsonl, or both: --format parquet,jsonl")
+        _flag(parser, "state", default=None, metavar="PATH",
+              help="Cross-run state folder (default: OUTPUT/state). Example: --state gs://b/wirefeed-state")
+        _flag(parser, "run-id", default=None, metavar="ID",
+              help="Run id for runs/ID.json and file names (default: UTC time + random suffix)")
+        _flag(parser, "shards", type=int, default=1, metavar="N",
+              help="Files per table partition (default 1). Example: --shards 4")
+        _flag(parser, "fetch-timeout", type=float, default=30.0, metavar="SECONDS",
+              help="Whole-feed HTTP deadline per attempt, headers and body (default 30)")
+        _flag(parser, "connect-timeout", type=float, default=10.0, metavar="SECONDS",
+              help="HTTP connect timeout (default 10)")
+        _flag(parser, "max-retries", type=int, default=3, metavar="N",
+              help="HTTP retries on connection errors, 5xx, 408 and 429 (default 3)")
+        _flag(parser, "max-feed-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="BYTES",
+              help="Largest feed body, before and after decompression (default 20 MB)")
+        _flag(parser, "max-concurrency", type=int, default=8, metavar="N",
+              help="Parallel HTTP fetches per worker (default 8)")
+        _flag(parser, "per-host-concurrency", type=int, default=2, metavar="N",
+              help="Parallel HTTP fetches per host (default 2)")
+        _flag(parser, "allow-private-networks", action="store_true", default=False,
+              help="Allow feeds on loopback and private addresses (link-local and cloud metadata "
+                   "addresses stay refused)")
+        _flag(parser, "max-future-hours", type=float, default=24.0, metavar="HOURS",
+              help="Dates further than this past the fetch time are clamped to it (default 24)")
+        _flag(parser, "language-seed", type=int, default=0, metavar="N",
+              help="Seed of langdetect, for deterministic languages (default 0)")
+        _flag(parser, "fail-on-dead-letters", action="store_true", default=False,
+              help="Exit with code 3 when the run wrote any dead letter")

@@ -1,0 +1,42 @@
+"""wirefeed: news wire feeds -> clean, deduplicated, enriched, partitioned stories.
+
+`--setup_file ./setup.py` installs the same code and dependencies on Dataflow workers.
+"""
+import re
+from pathlib import Path
+
+from setuptools import setup
+
+VERSION = re.search(r'__version__ = "([^"]+)"', Path(__file__).with_name("pipeline").joinpath(
+    "__init__.py").read_text()).group(1)
+
+REQUIRES = [
+    "apache-beam>=2.77.0",      # the pipeline model and runners, FileSystems, Parquet IO
+    "feedparser>=6.0.11",       # RSS/Atom/RDF parsing
+    "langdetect>=1.0.9",        # language identification
+    "listparser>=0.20",         # OPML feed lists
+    "requests>=2.32",           # HTTP client (with urllib3 for pooling and retries)
+    "urllib3>=2.2",
+    "w3lib>=2.1",               # URL canonicalisation
+    "lxml>=5.0",                # HTML -> text
+    "pyarrow>=16.0",            # Parquet with an explicit schema
+]
+
+setup(
+    name="wirefeed",
+    version=VERSION,
+    description="News wire feeds to clean, deduplicated, enriched, partitioned stories (Apache Beam)",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8")
+    if Path(__file__).with_name("README.md").exists() else "",
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=["pipeline", "transforms"],
+    install_requires=REQUIRES,
+    extras_require={
+        "test": ["pytest>=8.0", "pytest-timeout>=2.3", "pytest-httpserver>=1.0"],
+        "gcp": ["apache-beam[gcp]>=2.77.0"],
+        "aws": ["apache-beam[aws]>=2.77.0"],
+        "brotli": ["brotli>=1.1"],
+    },
+    entry_points={"console_scripts": ["wirefeed=pipeline.main:main"]},
+)

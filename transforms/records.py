@@ -1,0 +1,153 @@
+"""The records that flow through the pipeline.
+
+One `Story` type travels from ParseFeeds to WritePartitioned (datatrove's `Document` idea).
+Before it, a feed is a `FeedSource` (what the feed list names) and then a `FeedDocument`
+(the fetched bytes and headers). Every failure anywhere is a `DeadLetter` with one shape.
+A `FeedStatus` per feed feeds the run summary's feed counts.
+
+All records are plain dataclasses: picklable for every runner, cheap to construct.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+UTC = _dt.timezone.utc
+
+# Dispositions of a story after dedupe.
+CANONICAL = "story"
+DUPLICATE = "duplicate"
+ALREADY_SEEN = "already_seen"
+
+
+@dataclass
+class FeedSource:
+    """One entry of the feed list: an http(s) URL or a FileSystems path."""
+    location: str
+    source_name: Optional[str] = None   # from the OPML outline title, if any
+    agency: Optional[str] = None        # canonical agency name when the feed is an agency's own wire
+    listed_in: Optional[str] = None     # the feed list that named it
+
+    @property
+    def is_http(self) -> bool:
+        return self.location.lower().startswith(("http://", "https://"))
+
+
+@dataclass
+class FeedDocument:
+    """A fetched feed: raw bytes plus what the transport told us."""
+    source: FeedSource
+    body: bytes = b""
+    headers: Dict[str, str] = field(default_factory=dict)
+    status: int = 200                   # 200 = content, 304 = not modified
+    final_url: Optional[str] = None     # after redirects
+    fetched_at: Optional[_dt.datetime] = None
+    retries: int = 0
+    permanent_redirect: Optional[str] = None  # where a 301/308 pointed, for the run summary
+
+
+@dataclass
+class DeadLetter:
+    """One failure, in the contract's dead-letter shape (DESIGN.md section 3)."""
+    stage: str
+    source: str
+    entry: Optional[str]
+    error: str
+    excerpt: Optional[str]
+    at: str
+
+    @classmethod
+    def from_exception(cls, stage: str, source: str, exc: BaseException,
+                       entry: Optional[str] = None, excerpt=None) -> "DeadLetter":
+        return cls.make(stage, source, f"{type(exc).__name__}: {exc}", entry=entry, excerpt=excerpt)
+
+    @classmethod
+    def make(cls, stage: str, source: str, error: str, entry: Optional[str] = None,
+             excerpt=None) -> "DeadLetter":
+        if isinstance(excerpt, bytes):
+            excerpt = excerpt[:2000].decode("utf-8", "replace")
+        if excerpt is not None:
+            excerpt = str(excerpt).replace("\x00", "")[:500] or None
+        return cls(stage=stage, source=source, entry=entry, error=error[:2000], excerpt=excerpt,
+                   at=_dt.datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def is_entry_level(self) -> bool:
+        return self.entry is not None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def date(self) -> str:
+        return self.at[:10]
+
+
+@dataclass
+class FeedStatus:
+    """How one feed of the list fared; exactly one per FeedSource reaches the summary."""
+    location: str
+    outcome: str        # "ok" | "not_modified" | "failed"
+    entries: int = 0
+    bozo: bool = False
+    retries: int = 0
+    permanent_redirect: Optional[str] = None
+
+
+@dataclass
+class Story:
+    """One feed entry, from parse to write. Field names are the output contract's columns."""
+    story_id: str = ""
+    feed_url: str = ""
+    source_name: str = ""
+    url: str = ""
+    canonical_url: str = ""
+    guid: Optional[str] = None
+    title: str = ""
+    summary: str = ""
+    text: str = ""
+    authors: List[str] = field(default_factory=list)
+    categories: List[str] = field(default_factory=list)
+    published: Optional[_dt.datetime] = None
+    published_raw: Optional[str] = None
+    fetched_at: Optional[_dt.datetime] = None
+    language: str = "und"
+    language_confidence: float = 0.0
+    agencies: List[str] = field(default_factory=list)
+    agencies_inferred: List[str] = field(default_factory=list)
+    agency_sourced: bool = False
+    credit: Optional[str] = None
+    dateline: Optional[str] = None
+    word_count: int = 0
+    content_hash: Optional[str] = None
+    # Set by dedupe.
+    cluster_id: Optional[str] = None
+    duplicate_of: Optional[str] = None
+    similarity: Optional[float] = None
+    # Carried, not written: raw material for cleaning and enrichment.
+    declared_language: Optional[str] = None   # xml:lang / <language> / dc:language
+    feed_agency: Optional[str] = None         # the feed is this agency's own wire
+    title_html: str = ""
+    summary_html: str = ""
+    content_html: str = ""
+    entry_index: int = 0                      # position in its feed, for deterministic ties
+    disposition: str = CANONICAL
+    flags: List[str] = field(default_factory=list)  # quality notes tallied in the run summary
+
+    def partition(self) -> Tuple[str, str]:
+        """(date, lang) partition values; both are sanitised (never a path)."""
+        when = self.published or self.fetched_at
+        date = when.astimezone(UTC).strftime("%Y-%m-%d") if when else "1970-01-01"
+        return date, safe_language(self.language)
+
+
+def safe_language(code: Optional[str]) -> str:
+    """An ISO 639-1 partition value or 'und'; nothing else can become a folder name."""
+    code = (code or "").strip().lower()
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else "und"
+
+
+def replace(record, **changes):
+    return dataclasses.replace(record, **changes)
