@@ -14,7 +14,7 @@ def test_opml_nested_outlines_titles_and_agency(tmp_path):
     opml = tmp_path / "list.opml"
     opml.write_text("""<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
 <outline text="Wires"><outline text="Wire A" title="Wire A" type="rss" xmlUrl="sub/a.xml" category="/agency/Xinhua"/>
-  <outline text="Deeper"><outline text="B" title="Outlet B" type="rss" xmlUrl="https://b.example/rss"/></outline></outline>
+  <outline text="Deeper"><outline text="Outlet B" title="Outlet B" type="rss" xmlUrl="https://b.example/rss"/></outline></outline>
 </body></opml>""")
     got = sorted(expand_feed_arg(str(opml)), key=lambda s: s.location)
     assert [(s.location, s.source_name, s.agency) for s in got] == [

@@ -102,8 +102,9 @@ def parse_document(doc: FeedDocument) -> Tuple[FeedStatus, list, list]:
     import feedparser
     loc = doc.source.location
     headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
-    headers.setdefault("content-location", doc.final_url or loc)
-    parsed = feedparser.parse(doc.body, response_headers=headers, sanitize_html=True,
+    if headers:  # HTTP: the charset and base URL the server declared
+        headers.setdefault("content-location", doc.final_url or loc)
+    parsed = feedparser.parse(doc.body, response_headers=headers or None, sanitize_html=True,
                               resolve_relative_uris=True)
     entries = parsed.get("entries") or []
     if not entries and not parsed.get("version"):

@@ -109,6 +109,7 @@ class _WritePartition(beam.DoFn):
             yield receipt
             return
         for story in records:
+            story.language = lang  # the sanitised partition value, so column and folder agree
             receipt.by_language[story.language] = receipt.by_language.get(story.language, 0) + 1
             for agency in sorted(set(story.agencies) | set(story.agencies_inferred)):
                 receipt.by_agency[agency] = receipt.by_agency.get(agency, 0) + 1
