@@ -20,6 +20,7 @@ REQUIRES = [
     "w3lib>=2.1",               # URL canonicalisation
     "lxml>=5.0",                # HTML -> text
     "pyarrow>=16.0",            # Parquet with an explicit schema
+    "brotli>=1.1",              # br content-encoding (the fetcher asks for br only when it imports)
 ]
 
 setup(
@@ -36,7 +37,6 @@ setup(
         "test": ["pytest>=8.0", "pytest-timeout>=2.3", "pytest-httpserver>=1.0"],
         "gcp": ["apache-beam[gcp]>=2.77.0"],
         "aws": ["apache-beam[aws]>=2.77.0"],
-        "brotli": ["brotli>=1.1"],
     },
     entry_points={"console_scripts": ["wirefeed=pipeline.main:main"]},
 )
