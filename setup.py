@@ -20,6 +20,7 @@ REQUIRES = [
     "w3lib>=2.1",               # URL canonicalisation
     "lxml>=5.0",                # HTML -> text
     "pyarrow>=16.0",            # Parquet with an explicit schema
+    "numpy>=1.26",              # MinHash signatures for near-duplicate detection
     "brotli>=1.1",              # br content-encoding (the fetcher asks for br only when it imports)
 ]
 
