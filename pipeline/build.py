@@ -1,9 +1,13 @@
 """The whole graph on one screen: feed list -> fetch -> parse -> clean -> enrich -> dedupe -> write."""
+import datetime as _dt
+from typing import Optional
+
 import apache_beam as beam
 
 from pipeline.options import WirefeedOptions
 from transforms import (Clean, Dedupe, Enrich, FetchFeeds, FetchSettings, ParseFeeds,
                         ReadFeedList, WritePartitioned)
+from transforms.dedupe.state import ReadState, ReadValidators, WriteState, validators_of
 
 
 def fetch_settings(opts: WirefeedOptions) -> FetchSettings:
@@ -14,20 +18,30 @@ def fetch_settings(opts: WirefeedOptions) -> FetchSettings:
                          allow_private=opts.allow_private_networks)
 
 
-def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict):
-    """Adds wirefeed's graph to `p`; returns the PCollection holding the committed run summary."""
+def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, state_dir: str,
+          generation: Optional[str], as_of: _dt.datetime):
+    """Adds wirefeed's graph to `p`; returns the PCollection holding the committed run summary.
+    `generation` is the state folder to remember from (None on a first run)."""
+    validators = p | "ReadValidators" >> ReadValidators(generation)
+    remembered = p | "ReadState" >> ReadState(generation)
+
     listed = p | "ReadFeedList" >> ReadFeedList(opts.feeds)
-    fetched = listed["sources"] | "FetchFeeds" >> FetchFeeds(fetch_settings(opts))
+    fetched = listed["sources"] | "FetchFeeds" >> FetchFeeds(fetch_settings(opts), validators=validators)
     parsed = fetched["documents"] | "ParseFeeds" >> ParseFeeds()
     cleaned = parsed["stories"] | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
     enriched = cleaned["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
-    stories = enriched["stories"] | "Dedupe" >> Dedupe()
+    deduped = enriched["stories"] | "Dedupe" >> Dedupe(
+        remembered, as_of=as_of, window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)
 
+    staged_state = ({"rows": deduped["state_rows"], "validators_old": validators,
+                     "validators_new": fetched["documents"] | "NewValidators" >> beam.FlatMap(validators_of)}
+                    | "WriteState" >> WriteState(opts.output, run_id, state_dir, as_of, opts.dedupe_window_days))
     dead_letters = ((listed["dead_letter"], fetched["dead_letter"], parsed["dead_letter"],
                      cleaned["dead_letter"], enriched["dead_letter"])
                     | "DeadLetters" >> beam.Flatten())
     statuses = (fetched["status"], parsed["status"]) | "FeedStatuses" >> beam.Flatten()
-    return ({"stories": stories, "dead_letter": dead_letters, "status": statuses}
+    return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,
+             "state_receipts": staged_state}
             | "WritePartitioned" >> WritePartitioned(
                 opts.output, run_id, formats=opts.format.split(","), header=header,
-                shards=opts.shards))
+                shards=opts.shards, state_dir=state_dir))

@@ -26,7 +26,8 @@ from pipeline.build import build
 from pipeline.options import FORMATS, WirefeedOptions
 from transforms.read import is_url, match_paths
 from transforms.records import UTC
-from transforms.write import summary_path
+from transforms.commit import LockHeld, acquire_lock, join, recover, release_lock, summary_path
+from transforms.dedupe.state import read_current
 
 EXAMPLES = """examples:
   wirefeed --feeds examples/feeds.opml --output ./out
@@ -96,9 +97,16 @@ def validate(known: argparse.Namespace) -> None:
     for name in ("shards", "max_retries", "max_feed_bytes", "max_concurrency", "per_host_concurrency"):
         if getattr(known, name) < (0 if name == "max_retries" else 1):
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
-    for name in ("fetch_timeout", "connect_timeout", "max_future_hours"):
+    for name in ("fetch_timeout", "connect_timeout", "max_future_hours", "dedupe_window_days"):
         if getattr(known, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    if not 0 < known.near_duplicate_threshold <= 1:
+        raise UsageError("--near-duplicate-threshold must be in (0, 1]")
+    if known.as_of:
+        try:
+            known.as_of_time = parse_time(known.as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {known.as_of!r} is not an ISO time (e.g. 2026-11-28T06:00:00Z)")
     output = _absolute(known.output).rstrip("/")
     for arg in known.feeds:
         if is_url(arg):
@@ -119,6 +127,11 @@ def validate(known: argparse.Namespace) -> None:
             raise UsageError(f"--output {known.output} is an input file")
     if _is_file(known.output):
         raise UsageError(f"--output {known.output} is a file, not a folder")
+
+
+def parse_time(text: str) -> _dt.datetime:
+    when = _dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def parse_args(argv: List[str]):
@@ -177,10 +190,26 @@ def run(argv: Optional[List[str]] = None) -> int:
               "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
               "runner": runner if isinstance(runner, str) else type(runner).__name__,
               "options": _safe_options(options)}
-    p = beam.Pipeline(options=options)
-    build(p, opts, run_id, header)
-    result = p.run()
-    state = result.wait_until_finish()
+    as_of = parse_time(opts.as_of) if opts.as_of else _dt.datetime.now(UTC)
+    state_dir = opts.state or join(opts.output, "state")
+    try:
+        acquire_lock(opts.output, run_id)
+    except LockHeld as e:
+        print(f"wirefeed: {e}", file=sys.stderr)
+        return 1
+    try:
+        for action in recover(opts.output):
+            logging.warning("wirefeed: %s", action)
+        p = beam.Pipeline(options=options)
+        build(p, opts, run_id, header, state_dir, read_current(state_dir), as_of)
+        state = p.run().wait_until_finish()
+    except Exception as e:  # the run failed: nothing was committed (see transforms/commit.py)
+        logging.exception("wirefeed: run %s failed", run_id)
+        print(f"wirefeed: run {run_id} failed, nothing was committed: {type(e).__name__}: "
+              f"{str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        return 1
+    finally:
+        release_lock(opts.output, run_id)
     if str(state).split(".")[-1] not in ("DONE", "RUNNING", "PENDING"):
         print(f"wirefeed: run {run_id} ended in state {state}", file=sys.stderr)
         return 1

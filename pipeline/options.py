@@ -5,6 +5,8 @@ dashes on the command line, underscores where Beam rebuilds options from a dicti
 """
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from transforms.fingerprint import CONTAINMENT
+
 FORMATS = ("parquet", "jsonl")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -27,6 +29,13 @@ class WirefeedOptions(PipelineOptions):
               help="parquet (default), jsonl, or both: --format parquet,jsonl")
         _flag(parser, "state", default=None, metavar="PATH",
               help="Cross-run state folder (default: OUTPUT/state). Example: --state gs://b/wirefeed-state")
+        _flag(parser, "dedupe-window-days", type=float, default=7.0, metavar="DAYS",
+              help="Remember stories this long for dedupe across runs (default 7)")
+        _flag(parser, "near-duplicate-threshold", type=float, default=CONTAINMENT, metavar="C",
+              help=f"Shingle containment from which a story is a reprint of another (default {CONTAINMENT})")
+        _flag(parser, "as-of", default=None, metavar="TIMESTAMP",
+              help="Measure the dedupe window from this UTC time instead of now (backfills, tests). "
+                   "Example: --as-of 2026-11-28T06:00:00Z")
         _flag(parser, "run-id", default=None, metavar="ID",
               help="Run id for runs/ID.json and file names (default: UTC time + random suffix)")
         _flag(parser, "shards", type=int, default=1, metavar="N",

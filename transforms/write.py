@@ -13,28 +13,19 @@ removed by `pipeline.main` before the next run.
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
-import posixpath
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus, Story
 from transforms.schema import STORY_SCHEMA, dead_letter_row, json_default, story_row
 
 TABLES = ("stories", "duplicates", "dead_letter")
 ROW_GROUP = 10_000
-
-
-def join(root: str, *parts: str) -> str:
-    return FileSystems.join(root, *parts) if parts else root
-
-
-def staging_root(output: str, run_id: str) -> str:
-    return join(output, ".staging", run_id)
 
 
 @dataclass
@@ -153,6 +144,9 @@ class RunSummaryFn(beam.CombineFn):
             if record.table == "dead_letter":
                 c["dead_letters"] += record.rows
                 c["entry_dead_letters"] += record.entry_rows
+            elif record.table in ("state", "state_validators"):
+                key = "state_rows" if record.table == "state" else "state_validators"
+                c[key] = c.get(key, 0) + record.rows
             else:
                 c[record.table] += record.rows
                 self._add(acc["by_language"], record.by_language)
@@ -181,64 +175,46 @@ class RunSummaryFn(beam.CombineFn):
         return acc
 
 
-def mkdirs_quietly(path: str):
-    try:
-        FileSystems.mkdirs(path)
-    except IOError:
-        pass  # exists already (local); object stores have no folders
-
-
-def write_text_atomically(path: str, text: str):
-    folder, name = path.rsplit("/", 1) if "/" in path else (".", path)
-    tmp = join(folder, f".{name}.tmp")
-    with FileSystems.create(tmp) as f:
-        f.write(text.encode("utf-8"))
-    if FileSystems.exists(path):
-        FileSystems.delete([path])
-    FileSystems.rename([tmp], [path])
-
-
-def summary_path(output: str, run_id: str) -> str:
-    return join(output, "runs", f"{run_id}.json")
-
-
 class _Commit(beam.DoFn):
-    """Moves staged files into the tables, then writes the run summary (one element)."""
+    """Journals and applies the run's commit (transforms/commit.py); one element."""
 
-    def __init__(self, output: str, run_id: str, header: dict):
+    def __init__(self, output: str, run_id: str, header: dict, state_dir: Optional[str]):
         self._output = output
         self._run_id = run_id
         self._header = header
+        self._state_dir = state_dir
 
     def process(self, summary):
         files = summary.pop("files")
-        for folder in sorted({posixpath.dirname(final) for _, final in files}
-                             | {join(self._output, t) for t in TABLES + ("runs",)}):
-            mkdirs_quietly(folder)
-        if files:
-            FileSystems.rename([s for s, _ in files], [f for _, f in files])
-        staging = staging_root(self._output, self._run_id)
-        if FileSystems.exists(staging):
-            FileSystems.delete([staging])
         record = dict(self._header)
         record["finished_at"] = _dt.datetime.now(UTC).isoformat(timespec="seconds")
         record.update(summary)
         record["files_written"] = len(files)
-        write_text_atomically(summary_path(self._output, self._run_id),
-                              json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False))
+        state = None
+        if self._state_dir:
+            state = {"dir": self._state_dir, "generation": f"gen-{self._run_id}"}
+            record["state"] = {"path": self._state_dir, "generation": state["generation"],
+                               "rows": record["counts"].pop("state_rows", 0),
+                               "feeds_with_validators": record["counts"].pop("state_validators", 0)}
+        folders = {join(self._output, t) for t in TABLES + ("runs",)}
+        commit(self._output, self._run_id, files, folders, record, state)
         yield record
 
 
 class WritePartitioned(beam.PTransform):
-    """{'stories', 'dead_letter', 'status'} -> committed output tables + runs/RUN_ID.json.
+    """{'stories', 'dead_letter', 'status'[, 'state_receipts']} -> committed tables + runs/RUN_ID.json.
+
+    'state_receipts' are the staged files of the next state generation (WriteState); the commit
+    moves them into `state_dir` and switches CURRENT to them.
 
     `header` holds the summary's run-level fields (run_id, started_at, runner, options);
     the output PCollection holds the summary dict once committed.
     """
 
     def __init__(self, output: str, run_id: str, formats=("parquet",), header: Optional[dict] = None,
-                 shards: int = 1):
+                 shards: int = 1, state_dir: Optional[str] = None):
         super().__init__()
+        self._state_dir = state_dir
         self._output = output.rstrip("/") or "/"
         self._run_id = run_id
         self._formats = tuple(formats)
@@ -258,7 +234,10 @@ class WritePartitioned(beam.PTransform):
         seen = (stories
                 | "AlreadySeen" >> beam.Filter(lambda s: s.disposition == ALREADY_SEEN)
                 | "TallySeen" >> beam.Map(lambda s: Tally(ALREADY_SEEN)))
-        return ((written_rows, seen, status)
+        staged_state = inputs.get("state_receipts")
+        parts = (written_rows, seen, status) + ((staged_state,) if staged_state is not None else ())
+        return (parts
                 | "SummaryInputs" >> beam.Flatten()
                 | "Summarise" >> beam.CombineGlobally(RunSummaryFn())
-                | "Commit" >> beam.ParDo(_Commit(self._output, self._run_id, self._header)))
+                | "Commit" >> beam.ParDo(_Commit(self._output, self._run_id, self._header,
+                                                 self._state_dir if staged_state is not None else None)))

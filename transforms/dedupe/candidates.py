@@ -1,0 +1,143 @@
+"""Fingerprints, LSH candidate pairs and their exact verification.
+
+Cost is linear in the number of stories: every story emits a fixed number of bucket keys, and
+a bucket larger than ALL_PAIRS_MAX emits a star plus a chain over its sorted members (2n edges)
+instead of all n(n-1)/2 pairs, so a huge bucket (boilerplate, a story syndicated hundreds of
+times) cannot make the cost quadratic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Tuple
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from transforms.dedupe.exact import order_key
+from transforms.fingerprint import (boilerplate_paragraphs, is_duplicate, lsh_keys, shingles,
+                                    similarity, without_paragraphs)
+
+ALL_PAIRS_MAX = 12
+MIN_WORDS_FOR_CONTENT_KEY = 10   # shorter texts never match by content hash
+
+
+@dataclass
+class Fingerprint:
+    """A node of the duplicate graph: a story of this run, or one remembered from earlier runs."""
+    story_id: str
+    label: str                  # order key; for remembered stories the root key of their cluster
+    shingles: np.ndarray        # sorted uint32 (whole set this run; bottom-k sketch from state)
+    n_shingles: int
+    keys: List[int]
+    content_key: Optional[str]
+    feed_agency: Optional[str]
+    old: bool = False
+
+
+def content_key(story) -> Optional[str]:
+    if story.word_count >= MIN_WORDS_FOR_CONTENT_KEY and story.content_hash:
+        return "h:" + story.content_hash
+    return None
+
+
+def fingerprint_feed(stories: List) -> Iterable[Fingerprint]:
+    """Fingerprints of one feed's stories, without the paragraphs the feed repeats (boilerplate)."""
+    drop = boilerplate_paragraphs([s.text for s in stories]) if len(stories) > 1 else set()
+    for s in stories:
+        ordered = shingles(without_paragraphs(s.text, drop))
+        yield Fingerprint(story_id=s.story_id, label=order_key(s), shingles=np.sort(ordered),
+                          n_shingles=int(ordered.size), keys=lsh_keys(ordered),
+                          content_key=content_key(s), feed_agency=s.feed_agency)
+
+
+def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]:
+    """Candidate pairs of one bucket; members are (story_id, label). Exact buckets (same
+    content hash) give verified edges directly."""
+    members = sorted(set(members), key=lambda m: (m[1], m[0]))
+    ids = [m[0] for m in members]
+    if len(ids) <= ALL_PAIRS_MAX and not exact:
+        pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    else:
+        pairs = [(ids[0], b) for b in ids[1:]] + [(a, b) for a, b in zip(ids[1:], ids[2:])]
+    for a, b in pairs:
+        yield (min(a, b), max(a, b), 1.0) if exact else (min(a, b), max(a, b))
+
+
+class _Buckets(beam.DoFn):
+    def __init__(self):
+        self._big = Metrics.counter("dedupe", "large_buckets")
+
+    def process(self, element):
+        key, members = element
+        members = list(members)
+        if len(members) < 2:
+            return
+        if len(members) > ALL_PAIRS_MAX:
+            self._big.inc()
+        exact = isinstance(key, str)
+        for pair in bucket_pairs(members, exact):
+            if exact:
+                yield beam.pvalue.TaggedOutput("edges", pair)
+            else:
+                yield pair
+
+
+def _bucket_keys(fp: Fingerprint):
+    member = (fp.story_id, fp.label)
+    for key in fp.keys:
+        yield key, member
+    if fp.content_key:
+        yield fp.content_key, member
+
+
+class CandidatePairs(beam.PTransform):
+    """Fingerprint -> {'pairs': (a, b) to verify, 'edges': (a, b, 1.0) exact content matches}."""
+
+    def expand(self, fps):
+        out = (fps
+               | "BucketKeys" >> beam.FlatMap(_bucket_keys)
+               | "GroupByBucket" >> beam.GroupByKey()
+               | "Pairs" >> beam.ParDo(_Buckets()).with_outputs("edges", main="pairs"))
+        return {"pairs": out.pairs | "OnlyPairs" >> beam.Filter(lambda p: len(p) == 2)
+                | "DistinctPairs" >> beam.Distinct(),
+                "edges": out.edges | "OnlyEdges" >> beam.Filter(lambda p: len(p) == 3)}
+
+
+class _Verify(beam.DoFn):
+    def __init__(self, threshold: float):
+        self._threshold = threshold
+        self._checked = Metrics.counter("dedupe", "candidates_verified")
+        self._accepted = Metrics.counter("dedupe", "candidates_accepted")
+
+    def process(self, element):
+        b, grouped = element
+        sets = list(grouped["set"])
+        if not sets:
+            return
+        set_b, n_b = sets[0]
+        for a, (set_a, n_a) in grouped["left"]:
+            self._checked.inc()
+            containment, _ = similarity(set_a, n_a, set_b, n_b)
+            if is_duplicate(containment, n_a, n_b, self._threshold):
+                self._accepted.inc()
+                yield (a, b, round(float(containment), 4))
+
+
+class VerifyPairs(beam.PTransform):
+    """(a, b) candidate pairs + fingerprints -> (a, b, containment) verified edges."""
+
+    def __init__(self, fps, threshold: float):
+        super().__init__()
+        self._fps = fps
+        self._threshold = threshold
+
+    def expand(self, pairs):
+        sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, (f.shingles, f.n_shingles)))
+        left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p)), "set": sets}
+                | "JoinA" >> beam.CoGroupByKey()
+                | "AttachA" >> beam.FlatMap(lambda kv: ((b, (kv[0], s)) for (_, b) in kv[1]["pairs"]
+                                                        for s in list(kv[1]["set"])[:1])))
+        return ({"left": left, "set": sets}
+                | "JoinB" >> beam.CoGroupByKey()
+                | "Verify" >> beam.ParDo(_Verify(self._threshold)))

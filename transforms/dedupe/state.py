@@ -1,0 +1,198 @@
+"""Cross-run state: the stories of the last N days and the feeds' HTTP validators.
+
+Layout under the state folder (any FileSystems path):
+    CURRENT                         names the current generation, e.g. "gen-20261128T0600Z-ab12cd"
+    gen-RUN_ID/stories-*.parquet    one row per story seen in the window (STATE_SCHEMA)
+    gen-RUN_ID/validators.jsonl     {"feed", "etag", "last_modified"} per feed
+A run reads the generation CURRENT names and writes a whole new one, staged with its outputs;
+the commit moves it into place and only then rewrites CURRENT (write new state, then swap).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import List, Optional
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.dedupe.candidates import Fingerprint
+from transforms.records import FeedDocument
+from transforms.write import PartitionWritten, join, staging_root
+
+CURRENT = "CURRENT"
+STATE_SHARDS = 4
+STATE_SCHEMA = pa.schema([
+    pa.field("story_id", pa.string(), nullable=False),
+    pa.field("root_key", pa.string(), nullable=False),
+    pa.field("seen_at", pa.timestamp("us", tz="UTC")),
+    pa.field("content_key", pa.string()),
+    pa.field("feed_agency", pa.string()),
+    pa.field("n_shingles", pa.int32()),
+    pa.field("sketch", pa.list_(pa.uint32())),
+    pa.field("keys", pa.list_(pa.int64())),
+])
+
+
+def read_current(state_dir: str) -> Optional[str]:
+    """The current generation's folder, or None for a first run."""
+    path = join(state_dir, CURRENT)
+    if not FileSystems.exists(path):
+        return None
+    with FileSystems.open(path) as f:
+        name = f.read().decode("utf-8").strip()
+    return join(state_dir, name) if name else None
+
+
+def state_files(generation: Optional[str]) -> List[str]:
+    if not generation:
+        return []
+    try:
+        found = FileSystems.match([join(generation, "stories-*.parquet")])[0].metadata_list
+    except Exception:
+        return []
+    return sorted(m.path for m in found)
+
+
+def frozen_root(label: str) -> str:
+    """A root label as remembered: prefix '0' so an earlier run's canonical story wins."""
+    return "0|" + label.split("|", 1)[1] if label.startswith("1|") else label
+
+
+def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime) -> dict:
+    from transforms.fingerprint import sketch
+    return {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
+            "content_key": fp.content_key, "feed_agency": fp.feed_agency,
+            "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys)}
+
+
+def row_fingerprint(row: dict) -> Fingerprint:
+    return Fingerprint(story_id=row["story_id"], label=row["root_key"],
+                       shingles=np.asarray(row["sketch"] or [], dtype=np.uint32),
+                       n_shingles=int(row["n_shingles"] or 0), keys=list(row["keys"] or []),
+                       content_key=row["content_key"], feed_agency=row["feed_agency"], old=True)
+
+
+class _ReadParquetRows(beam.DoFn):
+    def process(self, path: str):
+        import pyarrow.parquet as pq
+        with FileSystems.open(path) as f:
+            table = pq.read_table(pa.PythonFile(f, mode="r"))
+        yield from table.to_pylist()
+
+
+class ReadState(beam.PTransform):
+    """The remembered stories (dict rows) of a generation; empty on a first run."""
+
+    def __init__(self, generation: Optional[str]):
+        super().__init__()
+        self._files = state_files(generation)
+
+    def expand(self, pbegin):
+        return (pbegin | "StateFiles" >> beam.Create(self._files, reshuffle=False)
+                | "ReadRows" >> beam.ParDo(_ReadParquetRows()))
+
+
+class _ReadValidators(beam.DoFn):
+    def process(self, path: str):
+        if not FileSystems.exists(path):
+            return
+        with FileSystems.open(path) as f:
+            for line in f.read().decode("utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    yield row["feed"], {"etag": row.get("etag"), "last_modified": row.get("last_modified"),
+                                        "at": row.get("at")}
+
+
+class ReadValidators(beam.PTransform):
+    """(feed, {"etag", "last_modified"}) pairs of a generation, for conditional GET."""
+
+    def __init__(self, generation: Optional[str]):
+        super().__init__()
+        self._paths = [join(generation, "validators.jsonl")] if generation else []
+
+    def expand(self, pbegin):
+        return (pbegin | "ValidatorFiles" >> beam.Create(self._paths, reshuffle=False)
+                | "ReadValidators" >> beam.ParDo(_ReadValidators()))
+
+
+def validators_of(doc: FeedDocument):
+    headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
+    if doc.source.is_http and doc.status in (200, 304) and (headers.get("etag") or headers.get("last-modified")):
+        yield doc.source.location, {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+
+
+class _WriteShard(beam.DoFn):
+    def __init__(self, output: str, run_id: str, generation: str):
+        self._output, self._run_id, self._generation = output, run_id, generation
+
+    def process(self, element):
+        import pyarrow.parquet as pq
+        shard, rows = element
+        rows = sorted(rows, key=lambda r: r["story_id"])
+        name = f"stories-{shard:05d}-of-{STATE_SHARDS:05d}.parquet"
+        staged = join(staging_root(self._output, self._run_id), "state", name)
+        with FileSystems.create(staged) as raw:
+            pq.write_table(pa.Table.from_pylist(rows, schema=STATE_SCHEMA), pa.PythonFile(raw, mode="w"),
+                           compression="zstd")
+        yield PartitionWritten(table="state", files=[(staged, join(self._generation, name))], rows=len(rows))
+
+
+class _WriteValidators(beam.DoFn):
+    """Remembered validators updated by this run's; validators older than half the dedupe
+    window are dropped, so that an unchanged feed is fetched in full (and its stories' state
+    rows refreshed) before they could leave the window."""
+
+    def __init__(self, output: str, run_id: str, generation: str, as_of: _dt.datetime, max_age_days: float):
+        self._output, self._run_id, self._generation = output, run_id, generation
+        self._as_of = as_of.isoformat()
+        self._oldest = (as_of - _dt.timedelta(days=max_age_days)).isoformat()
+
+    def process(self, element):
+        _, pairs = element
+        latest = {}
+        for feed, (rank, v) in sorted(pairs, key=lambda kv: (kv[0], kv[1][0])):
+            merged = dict(latest.get(feed, {}))
+            merged.update({k: x for k, x in v.items() if x is not None})
+            if rank == 1:
+                merged["at"] = self._as_of
+            latest[feed] = merged
+        staged = join(staging_root(self._output, self._run_id), "state", "validators.jsonl")
+        latest = {f: v for f, v in latest.items() if v.get("at", "") >= self._oldest}
+        with FileSystems.create(staged) as raw:
+            for feed in sorted(latest):
+                raw.write((json.dumps({"feed": feed, **latest[feed]}) + "\n").encode("utf-8"))
+        yield PartitionWritten(table="state_validators", files=[(staged, join(self._generation, "validators.jsonl"))],
+                               rows=len(latest))
+
+
+def _shard(story_id: str) -> int:
+    return int(story_id[:8], 16) % STATE_SHARDS if story_id[:8].isalnum() else 0
+
+
+class WriteState(beam.PTransform):
+    """{'rows': state rows, 'validators_old', 'validators_new'} -> staged receipts of a new generation."""
+
+    def __init__(self, output: str, run_id: str, state_dir: str, as_of: _dt.datetime, window_days: float):
+        super().__init__()
+        self._output, self._run_id = output, run_id
+        self._generation = join(state_dir, f"gen-{run_id}")
+        self._as_of, self._window_days = as_of, window_days
+
+    def expand(self, inputs):
+        stories = (inputs["rows"]
+                   | "KeyByShard" >> beam.Map(lambda r: (_shard(r["story_id"]), r))
+                   | "GroupByShard" >> beam.GroupByKey()
+                   | "WriteShard" >> beam.ParDo(_WriteShard(self._output, self._run_id, self._generation)))
+        # This run's validators (rank 1) replace the remembered ones (rank 0).
+        validators = ((inputs["validators_old"] | "RankOld" >> beam.MapTuple(lambda f, v: (f, (0, v))),
+                       inputs["validators_new"] | "RankNew" >> beam.MapTuple(lambda f, v: (f, (1, v))))
+                      | "AllValidators" >> beam.Flatten()
+                      | "OneFile" >> beam.Map(lambda kv: (None, kv))
+                      | "GroupValidators" >> beam.GroupByKey()
+                      | "WriteValidators" >> beam.ParDo(_WriteValidators(
+                          self._output, self._run_id, self._generation, self._as_of, self._window_days / 2)))
+        return (stories, validators) | "StateReceipts" >> beam.Flatten()
