@@ -88,7 +88,7 @@ def apply_journal(journal: dict) -> None:
 def _subfolders(root: str, pattern: str) -> List[str]:
     """Folders matching root/pattern that hold files (object stores have no empty folders)."""
     prefix = root.rstrip("/") + "/"
-    found = {prefix + m.path[len(prefix):].split("/")[0] for m in _match(join(root, pattern, "*"))
+    found = {prefix + m.path[len(prefix):].split("/")[0] for m in _match(join(root, pattern, "**"))
              if m.path.startswith(prefix)}
     return sorted(found)
 

@@ -40,19 +40,19 @@ class _SplitSeen(beam.DoFn):
     def process(self, element):
         _, grouped = element
         stories, rows = list(grouped["story"]), list(grouped["row"])
-        if rows:
-            row = dict(rows[0])
-            if stories:
-                row["seen_at"] = self._as_of
-                for s in stories:
-                    s.disposition = ALREADY_SEEN
-                    yield beam.pvalue.TaggedOutput("seen", s)
-            if row["seen_at"] is not None and row["seen_at"] >= self._oldest:
-                yield beam.pvalue.TaggedOutput("rows", row)
-            else:
-                self._expired.inc()
+        row = dict(rows[0]) if rows else None
+        if row is not None and (row["seen_at"] is None or row["seen_at"] < self._oldest):
+            self._expired.inc()      # left the window: forgotten
+            row = None
+        if row is None:
+            yield from stories
             return
-        yield from stories
+        if stories:
+            row["seen_at"] = self._as_of
+            for s in stories:
+                s.disposition = ALREADY_SEEN
+                yield beam.pvalue.TaggedOutput("seen", s)
+        yield beam.pvalue.TaggedOutput("rows", row)
 
 
 def _by_id(kv_story_fp_label, as_of):
