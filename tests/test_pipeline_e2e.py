@@ -34,6 +34,7 @@ def test_examples_summary_counts_and_printout(examples_out):
     assert_conserved(summary)
     assert c["dead_letters"] == 1 and c["entry_dead_letters"] == 0
     assert c["bozo_feeds"] == 1
+    assert (c["stories"], c["duplicates"]) == (43, 4)
     stories, dups = read_table(out, "stories"), read_table(out, "duplicates")
     assert (len(stories), len(dups)) == (c["stories"], c["duplicates"])
     assert summary["quality"]["date_missing"] == 2  # the dateless letter and the unparseable date
@@ -63,16 +64,24 @@ def test_examples_languages_partitions_and_agencies(examples_out):
     assert any("dpa" in r["agencies"] for r in rows if r["feed_url"].endswith("rheinblick.xml"))
 
 
-def test_examples_exact_duplicate_points_at_the_wire_item(examples_out):
+def test_examples_republished_story_is_one_cluster(examples_out):
     out, _ = examples_out
     stories = {r["story_id"]: r for r in read_table(out, "stories")}
     dups = read_table(out, "duplicates")
     wire = next(r for r in stories.values() if r["url"] == WIRE_URL)
-    exact = next(r for r in dups if r["feed_url"].endswith("pacific-rim-digest.xml"))
-    assert exact["duplicate_of"] == wire["story_id"] == exact["cluster_id"]
-    assert exact["similarity"] == 1.0
+    assert wire["feed_url"].endswith("xinhua-world.xml") and wire["cluster_id"] == wire["story_id"]
+    copies = {r["feed_url"].rsplit("/", 1)[-1]: r for r in dups if r["duplicate_of"] == wire["story_id"]}
+    assert set(copies) == {"harbour-times.xml", "lakeland-courier.xml", "meridian-post.xml",
+                           "pacific-rim-digest.xml"}
+    assert len(dups) == 4
+    assert copies["pacific-rim-digest.xml"]["similarity"] == 1.0          # exact copy
+    assert copies["lakeland-courier.xml"]["similarity"] == 1.0            # abridged: fully contained
+    assert 0.6 < copies["meridian-post.xml"]["similarity"] < 1.0          # edited, paragraph dropped
+    assert copies["meridian-post.xml"]["agencies"] == []                  # no credit line ...
+    assert copies["meridian-post.xml"]["agencies_inferred"] == ["Xinhua"]  # ... but it is Xinhua's copy
+    assert all(r["cluster_id"] == wire["story_id"] for r in copies.values())
     independent = next(r for r in stories.values() if r["guid"] == "https://pacificrimdigest.example/?p=40412")
-    assert independent["duplicate_of"] is None
+    assert independent["duplicate_of"] is None and independent["cluster_id"] == independent["story_id"]
 
 
 def test_examples_dead_letter_is_the_html_page(examples_out):
