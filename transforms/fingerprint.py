@@ -5,10 +5,10 @@ without its outlet's boilerplate paragraphs (removed per feed by the Dedupe tran
 word 5-grams of the normalised text (character 5-grams for scripts written without spaces).
 
 Two families of LSH keys find candidates:
-- 32 bands x 4 rows over a 128-permutation MinHash of all shingles: catches copies whose
+- 42 bands x 3 rows over a 126-permutation MinHash of all shingles: catches copies whose
   Jaccard similarity is high (full reprints, dropped or added paragraphs, light edits);
-- 8 bands x 2 rows over a 16-permutation MinHash of the first LEAD shingles: catches abridged
-  copies, which keep the lead but share only a small part of a long original.
+- 12 bands x 2 rows over a 24-permutation MinHash of the first LEAD_SHINGLES shingles: catches
+  abridged copies, which keep the lead but share only a small part of a long original.
 Candidates are verified with the exact shingle sets: containment |A∩B| / min(|A|, |B|) catches
 abridgement, and both texts must have at least MIN_SHINGLES shingles (titles alone never match).
 """
@@ -25,12 +25,12 @@ from transforms.text import normalize_for_hash
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
-BANDS, ROWS = 32, 4
-LEAD_SHINGLES = 25
-LEAD_PERM = 16
-LEAD_BANDS, LEAD_ROWS = 8, 2
-MIN_SHINGLES = 20           # both texts need at least this many shingles to be compared
-CONTAINMENT = 0.55          # verified duplicate when containment >= this (chosen by measurement)
+BANDS, ROWS = 42, 3
+LEAD_SHINGLES = 20
+LEAD_BANDS, LEAD_ROWS = 12, 2
+LEAD_PERM = LEAD_BANDS * LEAD_ROWS
+MIN_SHINGLES = 8            # both texts need at least this many shingles (12 words) to be compared
+CONTAINMENT = 0.50          # verified duplicate when containment >= this (chosen by measurement)
 SKETCH_SIZE = 256           # bottom-k sketch kept in the cross-run state
 
 _MERSENNE = np.uint64((1 << 61) - 1)

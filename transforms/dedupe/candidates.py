@@ -19,7 +19,7 @@ from transforms.fingerprint import (boilerplate_paragraphs, is_duplicate, lsh_ke
                                     similarity, without_paragraphs)
 
 ALL_PAIRS_MAX = 12
-MIN_WORDS_FOR_CONTENT_KEY = 10   # shorter texts never match by content hash
+MIN_WORDS_FOR_CONTENT_KEY = 12   # shorter texts (generic one-liners) never match by content hash
 
 
 @dataclass
