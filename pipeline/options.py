@@ -30,34 +30,38 @@ class WirefeedOptions(PipelineOptions):
         _flag(parser, "state", default=None, metavar="PATH",
               help="Cross-run state folder (default: OUTPUT/state). Example: --state gs://b/wirefeed-state")
         _flag(parser, "dedupe-window-days", type=float, default=7.0, metavar="DAYS",
-              help="Remember stories this long for dedupe across runs (default 7)")
+              help="Remember stories this long for dedupe across runs (default 7). Example: --dedupe-window-days 3")
         _flag(parser, "near-duplicate-threshold", type=float, default=CONTAINMENT, metavar="C",
-              help=f"Shingle containment from which a story is a reprint of another (default {CONTAINMENT})")
+              help=f"Shingle containment from which a story is a reprint of another (default {CONTAINMENT}). "
+                   "Example: --near-duplicate-threshold 0.6")
         _flag(parser, "as-of", default=None, metavar="TIMESTAMP",
               help="Measure the dedupe window from this UTC time instead of now (backfills, tests). "
                    "Example: --as-of 2026-11-28T06:00:00Z")
         _flag(parser, "run-id", default=None, metavar="ID",
-              help="Run id for runs/ID.json and file names (default: UTC time + random suffix)")
+              help="Run id for runs/ID.json and file names (default: UTC time + random suffix). "
+                   "Example: --run-id nightly-2026-11-28")
         _flag(parser, "shards", type=int, default=1, metavar="N",
               help="Files per table partition (default 1). Example: --shards 4")
         _flag(parser, "fetch-timeout", type=float, default=30.0, metavar="SECONDS",
-              help="Whole-feed HTTP deadline per attempt, headers and body (default 30)")
+              help="Whole-feed HTTP deadline per attempt, headers and body (default 30). Example: --fetch-timeout 20")
         _flag(parser, "connect-timeout", type=float, default=10.0, metavar="SECONDS",
-              help="HTTP connect timeout (default 10)")
+              help="HTTP connect timeout (default 10). Example: --connect-timeout 5")
         _flag(parser, "max-retries", type=int, default=3, metavar="N",
-              help="HTTP retries on connection errors, 5xx, 408 and 429 (default 3)")
+              help="HTTP retries on connection errors, 5xx, 408 and 429 (default 3). Example: --max-retries 1")
         _flag(parser, "max-feed-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="BYTES",
-              help="Largest feed body, before and after decompression (default 20 MB)")
+              help="Largest feed body, before and after decompression (default 20 MB). "
+                   "Example: --max-feed-bytes 5000000")
         _flag(parser, "max-concurrency", type=int, default=8, metavar="N",
-              help="Parallel HTTP fetches per worker (default 8)")
+              help="Parallel HTTP fetches per worker (default 8). Example: --max-concurrency 16")
         _flag(parser, "per-host-concurrency", type=int, default=2, metavar="N",
-              help="Parallel HTTP fetches per host (default 2)")
+              help="Parallel HTTP fetches per host (default 2). Example: --per-host-concurrency 1")
         _flag(parser, "allow-private-networks", action="store_true", default=False,
               help="Allow feeds on loopback and private addresses (link-local and cloud metadata "
-                   "addresses stay refused)")
+                   "addresses stay refused). Example: --allow-private-networks")
         _flag(parser, "max-future-hours", type=float, default=24.0, metavar="HOURS",
-              help="Dates further than this past the fetch time are clamped to it (default 24)")
+              help="Dates further than this past the fetch time are clamped to it (default 24). "
+                   "Example: --max-future-hours 2")
         _flag(parser, "language-seed", type=int, default=0, metavar="N",
-              help="Seed of langdetect, for deterministic languages (default 0)")
+              help="Seed of langdetect, for deterministic languages (default 0). Example: --language-seed 7")
         _flag(parser, "fail-on-dead-letters", action="store_true", default=False,
-              help="Exit with code 3 when the run wrote any dead letter")
+              help="Exit with code 3 when the run wrote any dead letter. Example: --fail-on-dead-letters")
