@@ -150,7 +150,7 @@ def _safe_options(options: PipelineOptions) -> dict:
     return out
 
 
-def print_summary(summary: dict, output: str, stream=sys.stdout) -> None:
+def print_summary(summary: dict, output: str, stream=None) -> None:
     c = summary["counts"]
     lines = [
         f"wirefeed run {summary['run_id']} ({summary.get('runner')})",
@@ -163,7 +163,7 @@ def print_summary(summary: dict, output: str, stream=sys.stdout) -> None:
         "  by agency    " + (", ".join(f"{k} {v}" for k, v in summary["by_agency"].items()) or "-"),
         f"  output   {output}  (summary: {summary_path(output, summary['run_id'])})",
     ]
-    print("\n".join(lines), file=stream)
+    print("\n".join(lines), file=stream or sys.stdout)
 
 
 def read_summary(output: str, run_id: str) -> Optional[dict]:
