@@ -5,7 +5,7 @@
 import re
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 VERSION = re.search(r'__version__ = "([^"]+)"', Path(__file__).with_name("pipeline").joinpath(
     "__init__.py").read_text()).group(1)
@@ -22,6 +22,8 @@ REQUIRES = [
     "pyarrow>=16.0",            # Parquet with an explicit schema
     "numpy>=1.26",              # MinHash signatures for near-duplicate detection
     "brotli>=1.1",              # br content-encoding (the fetcher asks for br only when it imports)
+    "ftfy>=6.3",                # repairs double-encoded UTF-8 ("ActualitÃ©s") in feed text (charset.py);
+                                # 6.x: fix_encoding with its badness heuristic, no false positives measured
 ]
 
 setup(
@@ -32,7 +34,7 @@ setup(
     if Path(__file__).with_name("README.md").exists() else "",
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
-    packages=["pipeline", "transforms"],
+    packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*"]),
     install_requires=REQUIRES,
     extras_require={
         "test": ["pytest>=8.0", "pytest-timeout>=2.3", "pytest-httpserver>=1.0"],

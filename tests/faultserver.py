@@ -180,6 +180,8 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 256   # listen backlog: the default 5 drops SYNs under 30 parallel fetches,
+                               # which the client sees as 1 s connect timeouts (and retries)
 
     def handle_error(self, request, client_address):  # client went away etc.: not interesting
         pass
@@ -188,7 +190,7 @@ class _Server(http.server.ThreadingHTTPServer):
 class FaultServer:
     """See the module docstring. ``url(path)`` gives the absolute URL of a path."""
 
-    def __init__(self, host: str = "127.0.0.1"):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._routes: Dict[str, Route] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -200,7 +202,7 @@ class FaultServer:
         self.max_active = 0                  # most requests being answered at once
         self.active_by_host: collections.Counter = collections.Counter()
         self.max_active_by_host: collections.Counter = collections.Counter()   # by Host header
-        self._httpd = _Server((host, 0), _Handler)
+        self._httpd = _Server((host, port), _Handler)
         self._httpd.owner = self
         self.host, self.port = self._httpd.server_address[:2]
         self.base_url = f"http://{self.host}:{self.port}"
@@ -506,7 +508,9 @@ class FaultServer:
     def wrong_charset(self, path: str) -> str:
         """UTF-8 bytes declared as ISO-8859-1 in the header (the XML prolog says UTF-8)."""
         body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Café Zürich — '
-                'naïve</title></channel></rss>').encode("utf-8")
+                'naïve</title><item><title>Crème brûlée à Zürich</title><link>http://charset.example/1</link>'
+                '<description>Ærøskøbing, Łódź, Москва — “quoted”</description></item></channel></rss>'
+                ).encode("utf-8")
         return self.static(path, body, content_type="application/rss+xml; charset=iso-8859-1")
 
 

@@ -55,7 +55,8 @@ def test_html_page_is_a_dead_letter_that_says_what_it_got():
     (b'{"items": []}', "not a feed: got JSON"),
     (bytes(range(256)) * 4, "not a feed: got binary data"),
     (b"hello there", "not a feed: got plain text"),
-    (b"<?xml version='1.0'?><rss><channel><title>cut", "not a feed: XML without a feed root or truncated"),
+    (b"<?xml version='1.0'?><rss><channel><title>cut",
+     "not a feed: truncated XML, the <rss> document ends early and holds no entries"),
 ])
 def test_describe_non_feed(body, expected):
     assert describe_non_feed(body).startswith(expected)

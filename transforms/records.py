@@ -139,7 +139,7 @@ class Story:
     def partition(self) -> Tuple[str, str]:
         """(date, lang) partition values; both are sanitised (never a path)."""
         when = self.published or self.fetched_at
-        date = when.astimezone(UTC).strftime("%Y-%m-%d") if when else "1970-01-01"
+        date = when.astimezone(UTC).date().isoformat() if when else "1970-01-01"  # 4-digit years
         return date, safe_language(self.language)
 
 

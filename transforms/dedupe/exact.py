@@ -27,7 +27,7 @@ def canonical_order(story: Story):
 
 def order_key(story: Story) -> str:
     """canonical_order as one sortable string ending in '|story_id' (the component label)."""
-    when = (story.published or _EPOCH).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    when = (story.published or _EPOCH).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     return "|".join(("1", "0" if story.feed_agency else "1", when, story.feed_url.replace("|", "%7C"),
                      f"{story.entry_index:09d}", story.story_id))
 
