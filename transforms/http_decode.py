@@ -28,7 +28,7 @@ ACCEPT_ENCODING = "gzip, deflate, br" if HAVE_BROTLI else "gzip, deflate"
 
 
 def mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB"
+    return f"{n / 1e6:.1f} MB"
 
 
 class _Identity:

@@ -47,7 +47,7 @@ class FetchSettings:
     backoff_max: float = 20.0
     retry_after_cap: float = 60.0     # honour Retry-After up to this; longer -> give up
     max_redirects: int = 5
-    max_bytes: int = 20 * 1024 * 1024  # raw body and decompressed body
+    max_bytes: int = 20_000_000  # raw body and decompressed body
     allow_private: bool = False       # allow loopback and private ranges
     max_concurrency: int = 8          # fetch_many: overall parallel fetches
     per_host_concurrency: int = 2     # fetch_many: parallel fetches per host
