@@ -747,6 +747,6 @@ def test_fetch_error_pickles_and_reads_well():
 def test_settings_defaults():
     s = FetchSettings()
     assert (s.connect_timeout, s.total_timeout, s.max_retries, s.backoff_base, s.backoff_max) == (10.0, 30.0, 3, 0.5, 20.0)
-    assert (s.retry_after_cap, s.max_redirects, s.max_bytes, s.allow_private) == (60.0, 5, 20 * MB, False)
+    assert (s.retry_after_cap, s.max_redirects, s.max_bytes, s.allow_private) == (60.0, 5, 20_000_000, False)
     assert (s.max_concurrency, s.per_host_concurrency, s.user_agent) == (8, 2, USER_AGENT)
     assert pickle.loads(pickle.dumps(s)) == s
