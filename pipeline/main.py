@@ -181,6 +181,9 @@ def run(argv: Optional[List[str]] = None) -> int:
     except UsageError as e:
         print(f"wirefeed: error: {e}", file=sys.stderr)
         return 2
+    if PipelineOptions(argv).view_as(StandardOptions).streaming:  # streaming mode (docs/streaming.md)
+        from pipeline.streaming import run_streaming
+        return run_streaming(argv, known)
     run_id = known.run_id or make_run_id()
     beam_argv = argv + ["--run_id", run_id, "--format", known.format]
     options = PipelineOptions(beam_argv)

@@ -8,7 +8,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from transforms.fingerprint import CONTAINMENT
 
 FORMATS = ("parquet", "jsonl")
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = 20_000_000
 
 
 def _flag(parser, name, **kwargs):
@@ -65,3 +65,19 @@ class WirefeedOptions(PipelineOptions):
               help="Seed of langdetect, for deterministic languages (default 0). Example: --language-seed 7")
         _flag(parser, "fail-on-dead-letters", action="store_true", default=False,
               help="Exit with code 3 when the run wrote any dead letter. Example: --fail-on-dead-letters")
+        # Streaming mode: --streaming (Beam's StandardOptions flag) plus these; docs/streaming.md.
+        _flag(parser, "poll-interval", type=float, default=300.0, metavar="SECONDS",
+              help="With --streaming: poll the feeds this often (default 300). Example: --poll-interval 60")
+        _flag(parser, "max-poll-interval", type=float, default=None, metavar="SECONDS",
+              help="With --streaming: unchanged feeds back off up to this, and ttl/sy:updatePeriod hints "
+                   "are respected up to it (default 12 x --poll-interval; equal to --poll-interval: "
+                   "poll every feed every time). Example: --max-poll-interval 3600")
+        _flag(parser, "window", type=float, default=300.0, metavar="SECONDS",
+              help="With --streaming: write outputs per fixed event-time window of this length "
+                   "(default 300). Example: --window 600")
+        _flag(parser, "run-for", type=float, default=None, metavar="SECONDS",
+              help="With --streaming: stop polling after this long, finish the windows and exit "
+                   "(default: run until SIGINT/SIGTERM). Example: --run-for 3600")
+        _flag(parser, "max-polls", type=int, default=None, metavar="N",
+              help="With --streaming: stop after N polling rounds, finish the windows and exit. "
+                   "Example: --max-polls 3")

@@ -1,0 +1,237 @@
+"""Streaming mode: `wirefeed --streaming --poll-interval 300 --window 300 --feeds … --output …`.
+
+`pipeline.main.run` hands a command line with `--streaming` to `run_streaming`, which builds
+the streaming graph with `build_streaming` and runs it until `--run-for` / `--max-polls` is
+reached or SIGINT / SIGTERM arrives (or the file OUTPUT/.streaming/RUN_ID/STOP appears):
+
+    Ticks ─PollFeeds─► FeedDocument ─ParseFeeds─► ─Clean─► ─Enrich─►       (the batch transforms)
+          ─StreamDedupe─► ─WindowedWrite─► windowed files + runs/RUN_ID.json
+
+A stop request stops the ticker; the pipeline then drains: every window fires, its files are
+moved into place and the run summary is written. A second SIGINT/SIGTERM aborts at once
+(nothing half-written becomes visible; the next run removes the staging folders).
+See docs/streaming.md for runners and limitations.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import math
+import signal
+import sys
+import threading
+import time
+from typing import List, Optional, Sequence, Tuple
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipeline.build import fetch_settings
+from pipeline.main import (UsageError, _safe_options, make_run_id, print_summary, read_summary)
+from pipeline.options import WirefeedOptions
+from transforms import Clean, Enrich, ParseFeeds
+from transforms.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
+                               summary_path, write_text_atomically)
+from transforms.poll import FOREVER, PollFeeds, forget_stop, request_stop, stop_event
+from transforms.read import _dedupe_sources, expand_feed_arg
+from transforms.records import UTC, DeadLetter, FeedSource
+from transforms.stream_dedupe import StreamDedupe
+from transforms.window_write import DEFAULT_LATENESS, WindowedWrite, _CommitSummary, empty_summary
+
+
+def validate_streaming(known) -> None:
+    """Raise UsageError for streaming flags that cannot work."""
+    for name in ("poll_interval", "window"):
+        if getattr(known, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    if known.run_for is not None and known.run_for <= 0:
+        raise UsageError("--run-for must be positive")
+    if known.max_polls is not None and known.max_polls < 1:
+        raise UsageError("--max-polls must be positive")
+    if known.max_poll_interval is not None and known.max_poll_interval < known.poll_interval:
+        raise UsageError("--max-poll-interval must be at least --poll-interval")
+
+
+def expand_sources(feed_args: Sequence[str]) -> Tuple[List[FeedSource], List[DeadLetter]]:
+    """The feed list, read once at start (as ReadFeedList reads it): sources and dead letters."""
+    found, dead = {}, []
+    for arg in feed_args:
+        try:
+            for source in expand_feed_arg(arg):
+                found.setdefault(source.location, []).append(source)
+        except Exception as e:  # an unreadable list is a dead letter, never a crash
+            dead.append(DeadLetter.from_exception("read", arg, e))
+    return [_dedupe_sources(group) for _, group in sorted(found.items())], dead
+
+
+def tick_count(poll_interval: float, run_for: Optional[float], max_polls: Optional[int]) -> int:
+    count = max_polls if max_polls else FOREVER
+    if run_for:
+        count = min(count, max(1, math.ceil(run_for / poll_interval)))
+    return count
+
+
+def stop_file_of(output: str, run_id: str) -> str:
+    return join(output, ".streaming", run_id, "STOP")
+
+
+def streaming_settings(opts: WirefeedOptions) -> dict:
+    max_poll = opts.max_poll_interval if opts.max_poll_interval is not None else 12 * opts.poll_interval
+    return {"poll_interval": opts.poll_interval, "max_poll_interval": max_poll,
+            "window_seconds": opts.window,
+            "allowed_lateness_seconds": max(DEFAULT_LATENESS, opts.window),
+            "max_polls": opts.max_polls, "run_for": opts.run_for}
+
+
+def build_streaming(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict,
+                    sources: Sequence[FeedSource], list_dead_letters: Sequence[DeadLetter] = (),
+                    start: Optional[float] = None, token: str = "", stop_file: Optional[str] = None):
+    """Adds the streaming graph to `p` (created with --streaming); returns the PCollection of
+    the run summary, committed when the stream ends."""
+    settings = streaming_settings(opts)
+    polled = p | "PollFeeds" >> PollFeeds(
+        sources, fetch_settings(opts), opts.poll_interval, settings["max_poll_interval"], start=start,
+        count=tick_count(opts.poll_interval, opts.run_for, opts.max_polls), token=token,
+        stop_file=stop_file, dead_letters=list_dead_letters)
+    parsed = polled["documents"] | "ParseFeeds" >> ParseFeeds()
+    cleaned = parsed["stories"] | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
+    enriched = cleaned["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
+    deduped = enriched["stories"] | "StreamDedupe" >> StreamDedupe(
+        window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)
+    dead_letters = ((polled["dead_letter"], parsed["dead_letter"], cleaned["dead_letter"],
+                     enriched["dead_letter"])
+                    | "DeadLetters" >> beam.Flatten())
+    statuses = (polled["status"], parsed["status"]) | "FeedStatuses" >> beam.Flatten()
+    return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,
+             "tallies": polled["tallies"]}
+            | "WriteWindows" >> WindowedWrite(
+                opts.output, run_id, formats=opts.format.split(","), window_seconds=opts.window,
+                lateness_seconds=settings["allowed_lateness_seconds"], shards=opts.shards, header=header))
+
+
+class _Stopper:
+    """SIGINT/SIGTERM -> a graceful stop (the ticker ends, the windows drain); the second
+    signal aborts. Also stops after `run_for` seconds of wall time if the polls fall behind."""
+
+    def __init__(self, token: str, stop_file: str, run_for: Optional[float]):
+        self.token, self.stop_file = token, stop_file
+        self.reason: Optional[str] = None
+        self._previous = {}
+        self._timer = threading.Timer(run_for + 1.0, self.stop, args=("run-for",)) if run_for else None
+
+    def stop(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        request_stop(self.token)            # this process (the FnApiRunner runs the ticker here)
+        try:                                # workers elsewhere (Dataflow, Flink) watch the file
+            write_text_atomically(self.stop_file, reason + "\n")
+        except Exception:
+            logging.warning("wirefeed: could not write the stop file %s", self.stop_file)
+
+    def _handle(self, signum, frame):
+        if self.reason is not None and self.reason.startswith("SIG"):
+            self.restore()
+            raise KeyboardInterrupt(f"second {signal.Signals(signum).name}: aborting")
+        name = signal.Signals(signum).name
+        print(f"wirefeed: {name}: stopping after the current poll; finishing the open windows "
+              f"(send it again to abort)", file=sys.stderr, flush=True)
+        self.stop(name)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def restore(self):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous = {}
+
+    def __exit__(self, *exc):
+        if self._timer is not None:
+            self._timer.cancel()
+        self.restore()
+        return False
+
+
+def _finish_summary(output: str, run_id: str, header: dict, stopped_by: str) -> Optional[dict]:
+    """Adds how the stream stopped to its summary; writes an empty one if the stream stopped
+    before its first poll (nothing was processed, so nothing else was written)."""
+    summary = read_summary(output, run_id)
+    if summary is None:
+        list(_CommitSummary(output, run_id, header).process(empty_summary()))
+        summary = read_summary(output, run_id)
+    summary.setdefault("streaming", {})["stopped_by"] = stopped_by
+    write_text_atomically(summary_path(output, run_id), json.dumps(summary, indent=2, ensure_ascii=False))
+    return summary
+
+
+def run_streaming(argv: List[str], known) -> int:
+    """Runs wirefeed in streaming mode; same exit codes as a batch run."""
+    try:
+        validate_streaming(known)
+    except UsageError as e:
+        print(f"wirefeed: error: {e}", file=sys.stderr)
+        return 2
+    run_id = known.run_id or make_run_id()
+    options = PipelineOptions(list(argv) + ["--run_id", run_id, "--format", known.format])
+    opts = options.view_as(WirefeedOptions)
+    runner = options.view_as(StandardOptions).runner or "DirectRunner"
+    header = {"run_id": run_id,
+              "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
+              "runner": runner if isinstance(runner, str) else type(runner).__name__,
+              "options": _safe_options(options),
+              "mode": "streaming",
+              "streaming": streaming_settings(opts)}
+    try:
+        acquire_lock(opts.output, run_id)
+    except LockHeld as e:
+        print(f"wirefeed: {e}", file=sys.stderr)
+        return 1
+    stop_file = stop_file_of(opts.output, run_id)
+    token = f"{run_id}:{id(options)}"
+    stop_event(token).clear()
+    stopper = _Stopper(token, stop_file, opts.run_for)
+    try:
+        with stopper:      # a signal from here on stops gracefully, even before the first poll
+            for action in recover(opts.output):
+                logging.warning("wirefeed: %s", action)
+            sources, list_dead = expand_sources(opts.feeds)
+            print(f"wirefeed: streaming run {run_id}: {len(sources)} feeds, polling every "
+                  f"{opts.poll_interval:g} s, windows of {opts.window:g} s; stop with SIGINT/SIGTERM "
+                  f"or by creating {stop_file}", file=sys.stderr, flush=True)
+            p = beam.Pipeline(options=options)
+            build_streaming(p, opts, run_id, header, sources, list_dead, start=time.time(), token=token,
+                            stop_file=stop_file)
+            state = p.run().wait_until_finish()
+    except (Exception, KeyboardInterrupt) as e:
+        logging.exception("wirefeed: streaming run %s failed", run_id)
+        print(f"wirefeed: run {run_id} failed: {type(e).__name__}: "
+              f"{str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        return 1
+    finally:
+        forget_stop(token)
+        delete_folder(join(opts.output, ".streaming", run_id))
+        release_lock(opts.output, run_id)
+    if str(state).split(".")[-1] not in ("DONE", "RUNNING", "PENDING"):
+        print(f"wirefeed: run {run_id} ended in state {state}", file=sys.stderr)
+        return 1
+    if not str(state).endswith("DONE"):          # submitted to a service (Dataflow): it runs on
+        print(f"wirefeed: streaming run {run_id} submitted ({state})")
+        return 0
+    stopped_by = stopper.reason or ("max-polls" if opts.max_polls else "run-for" if opts.run_for else "end")
+    summary = _finish_summary(opts.output, run_id, header, stopped_by)
+    print_summary(summary, opts.output)
+    c = summary["counts"]
+    if c["feeds_total"] and c["feeds_failed"] == c["feeds_total"]:
+        print("wirefeed: every feed failed", file=sys.stderr)
+        return 1
+    if opts.fail_on_dead_letters and c["dead_letters"]:
+        print(f"wirefeed: {c['dead_letters']} dead letters (--fail-on-dead-letters)", file=sys.stderr)
+        return 3
+    return 0
