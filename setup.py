@@ -37,9 +37,13 @@ setup(
     packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*"]),
     install_requires=REQUIRES,
     extras_require={
-        "test": ["pytest>=8.0", "pytest-timeout>=2.3", "pytest-httpserver>=1.0"],
-        "gcp": ["apache-beam[gcp]>=2.77.0"],
-        "aws": ["apache-beam[aws]>=2.77.0"],
+        "test": ["pytest>=8.0", "pytest-timeout>=2.3", "pytest-httpserver>=1.0",
+                 # runner tests: Dataflow translation and gs:// (gcp), a real Dask cluster (dask),
+                 # a loopback GCS for Beam's gs:// FileSystem (tests/test_runners.py)
+                 "apache-beam[gcp,dask]>=2.77.0", "gcp-storage-emulator>=2026.7.19"],
+        "gcp": ["apache-beam[gcp]>=2.77.0"],     # gs:// paths, DataflowRunner
+        "aws": ["apache-beam[aws]>=2.77.0"],     # s3:// paths
+        "dask": ["apache-beam[dask]>=2.77.0"],   # DaskRunner: dask + distributed (see docs/running-at-scale.md)
     },
     entry_points={"console_scripts": ["wirefeed=pipeline.main:main"]},
 )

@@ -20,7 +20,7 @@ from typing import List, Optional
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.build import build
 from pipeline.options import FORMATS, WirefeedOptions
@@ -129,6 +129,31 @@ def validate(known: argparse.Namespace) -> None:
         raise UsageError(f"--output {known.output} is a file, not a folder")
 
 
+_PATH_FLAGS = ("--feeds", "--output", "--state")
+
+
+def absolutise_paths(argv: List[str]) -> List[str]:
+    """argv with local --feeds/--output/--state values made absolute (URLs, gs:// … untouched)."""
+    import os
+
+    def fix(value: str) -> str:
+        return value if "://" in value else os.path.abspath(value)
+
+    out, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        name = arg.split("=", 1)[0].replace("_", "-")
+        if name in _PATH_FLAGS and "=" in arg:
+            out.append(arg.split("=", 1)[0] + "=" + fix(arg.split("=", 1)[1]))
+        elif name in _PATH_FLAGS and i + 1 < len(argv):
+            out += [arg, fix(argv[i + 1])]
+            i += 1
+        else:
+            out.append(arg)
+        i += 1
+    return out
+
+
 def parse_time(text: str) -> _dt.datetime:
     when = _dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
@@ -185,7 +210,8 @@ def run(argv: Optional[List[str]] = None) -> int:
         from pipeline.streaming import run_streaming
         return run_streaming(argv, known)
     run_id = known.run_id or make_run_id()
-    beam_argv = argv + ["--run_id", run_id, "--format", known.format]
+    # Local paths become absolute: workers may run in another folder (portable runners, Dask).
+    beam_argv = absolutise_paths(argv) + ["--run_id", run_id, "--format", known.format]
     options = PipelineOptions(beam_argv)
     opts = options.view_as(WirefeedOptions)
     runner = options.view_as(StandardOptions).runner or "DirectRunner"
@@ -208,11 +234,15 @@ def run(argv: Optional[List[str]] = None) -> int:
         state = p.run().wait_until_finish()
     except Exception as e:  # the run failed: nothing was committed (see transforms/commit.py)
         logging.exception("wirefeed: run %s failed", run_id)
-        print(f"wirefeed: run {run_id} failed, nothing was committed: {type(e).__name__}: "
-              f"{str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        reason = " ".join(line.strip() for line in str(e).splitlines() if line.strip())[:600]
+        print(f"wirefeed: run {run_id} failed, nothing was committed: {type(e).__name__}: {reason}",
+              file=sys.stderr)
         return 1
     finally:
         release_lock(opts.output, run_id)
+    if state is None and str(options.view_as(TestOptions).dry_run).lower() in ("true", "1"):
+        print(f"wirefeed: run {run_id} translated (--dry_run), not submitted")
+        return 0
     if str(state).split(".")[-1] not in ("DONE", "RUNNING", "PENDING"):
         print(f"wirefeed: run {run_id} ended in state {state}", file=sys.stderr)
         return 1
@@ -228,6 +258,9 @@ def run(argv: Optional[List[str]] = None) -> int:
     c = summary["counts"]
     if c["feeds_total"] and c["feeds_failed"] == c["feeds_total"]:
         print("wirefeed: every feed failed", file=sys.stderr)
+        return 1
+    if not c["feeds_total"]:
+        print("wirefeed: no feed was read (see dead_letter/)", file=sys.stderr)
         return 1
     if opts.fail_on_dead_letters and c["dead_letters"]:
         print(f"wirefeed: {c['dead_letters']} dead letters (--fail-on-dead-letters)", file=sys.stderr)

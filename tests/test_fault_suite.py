@@ -95,7 +95,7 @@ def serve_cases(srv):
                            ("dead", "fetch", "FetchError: truncated gzip body from {url}: the stream ended "
                                              "before the end of the compressed data", 0)),
         "gzip bomb": (srv.gzip_bomb("/gzip/bomb", size=1 << 30),
-                      ("dead", "fetch", f"FetchError: gzip body larger than {MAX_BYTES / 2**20:.1f} MB when "
+                      ("dead", "fetch", f"FetchError: gzip body larger than {MAX_BYTES / 1e6:.1f} MB when "
                                         "decompressed (decompression bomb?) from {url}", 0)),
         "gzip ok": (srv.compressed("/gzip/ok", feed("gzipped")), ("stories", 2, 0)),
         "redirect chain 301-302-308": (srv.redirect_chain("/chain", 3, body=feed("chain"), statuses=[301, 302, 308]),
@@ -114,10 +114,10 @@ def serve_cases(srv):
                                    ("dead", "parse", "NotAFeed: not a feed: got an HTML page titled 'Not a feed'", 0)),
         "wrong charset header": (srv.wrong_charset("/wrong/charset"), ("stories", 1, 0)),
         "oversized (Content-Length)": (srv.oversized("/big/declared", size=50 << 20),
-                                       ("dead", "fetch", f"FetchError: body larger than {MAX_BYTES / 2**20:.1f} MB "
+                                       ("dead", "fetch", f"FetchError: body larger than {MAX_BYTES / 1e6:.1f} MB "
                                                          f"limit (Content-Length: {50 << 20} bytes) from {{url}}", 0)),
         "oversized (streamed)": (srv.oversized("/big/streamed", size=50 << 20, declare_length=False),
-                                 ("dead", "fetch", f"FetchError: body larger than {MAX_BYTES / 2**20:.1f} MB limit "
+                                 ("dead", "fetch", f"FetchError: body larger than {MAX_BYTES / 1e6:.1f} MB limit "
                                                    "from {url}", 0)),
     }
     return cases

@@ -102,3 +102,15 @@ def test_failed_run_leaves_no_visible_files(tmp_path):
         write(tmp_path, fail=True)
     for table in ("stories", "duplicates", "dead_letter", "runs"):
         assert not list((tmp_path / table).rglob("*.*")) if (tmp_path / table).exists() else True
+
+
+def test_output_that_does_not_add_up_is_never_committed(tmp_path):
+    """A runner that loses rows must fail the run, not report success (conservation guard)."""
+    lying = statuses() + [FeedStatus("https://lost.example/rss", "ok", entries=4)]  # 4 entries vanished
+    with pytest.raises(Exception, match="refusing to commit run run1: entries do not add up"):
+        with TestPipeline() as p:
+            inputs = {"stories": p | "S" >> beam.Create(stories()), "dead_letter": p | "D" >> beam.Create(dead()),
+                      "status": p | "F" >> beam.Create(lying)}
+            inputs | WritePartitioned(str(tmp_path), "run1", header={})
+    assert not (tmp_path / "runs" / "run1.json").exists()
+    assert not list((tmp_path / "stories").rglob("*.parquet")) if (tmp_path / "stories").exists() else True

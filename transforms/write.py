@@ -47,6 +47,18 @@ class Tally:
     n: int = 1
 
 
+def conservation_problems(c: Dict[str, int]) -> List[str]:
+    """The contract's two equations, as messages for those that fail."""
+    problems = []
+    if c["feeds_total"] != c["feeds_ok"] + c["feeds_not_modified"] + c["feeds_failed"]:
+        problems.append(f"feeds do not add up ({c['feeds_total']} != {c['feeds_ok']} ok + "
+                        f"{c['feeds_not_modified']} not modified + {c['feeds_failed']} failed)")
+    accounted = c["stories"] + c["duplicates"] + c["already_seen"] + c["entry_dead_letters"]
+    if c["entries_total"] != accounted:
+        problems.append(f"entries do not add up ({c['entries_total']} entries, {accounted} accounted for)")
+    return problems
+
+
 def _partition_key(record, shards: int):
     if isinstance(record, DeadLetter):
         return ("dead_letter", record.date, "", 0)
@@ -185,6 +197,9 @@ class _Commit(beam.DoFn):
         self._state_dir = state_dir
 
     def process(self, summary):
+        problems = conservation_problems(summary["counts"])
+        if problems:  # never commit output that does not add up (e.g. a runner lost rows)
+            raise RuntimeError("refusing to commit run %s: %s" % (self._run_id, "; ".join(problems)))
         files = summary.pop("files")
         record = dict(self._header)
         record["finished_at"] = _dt.datetime.now(UTC).isoformat(timespec="seconds")
@@ -235,9 +250,12 @@ class WritePartitioned(beam.PTransform):
                 | "AlreadySeen" >> beam.Filter(lambda s: s.disposition == ALREADY_SEEN)
                 | "TallySeen" >> beam.Map(lambda s: Tally(ALREADY_SEEN)))
         staged_state = inputs.get("state_receipts")
-        parts = (written_rows, seen, status) + ((staged_state,) if staged_state is not None else ())
+        # A zero tally guarantees one summary even for an empty run, without CombineGlobally's
+        # default value (injected through a side input, which some runners recompute).
+        seed = stories.pipeline | "SummarySeed" >> beam.Create([Tally(ALREADY_SEEN, 0)])
+        parts = (written_rows, seen, status, seed) + ((staged_state,) if staged_state is not None else ())
         return (parts
                 | "SummaryInputs" >> beam.Flatten()
-                | "Summarise" >> beam.CombineGlobally(RunSummaryFn())
+                | "Summarise" >> beam.CombineGlobally(RunSummaryFn()).without_defaults()
                 | "Commit" >> beam.ParDo(_Commit(self._output, self._run_id, self._header,
                                                  self._state_dir if staged_state is not None else None)))

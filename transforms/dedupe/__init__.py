@@ -12,7 +12,7 @@ run first, then an agency's own item, then the earliest published (see exact.ord
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -55,25 +55,46 @@ class _SplitSeen(beam.DoFn):
         yield beam.pvalue.TaggedOutput("rows", row)
 
 
-def _by_id(kv_story_fp_label, as_of):
-    """(id, {'story', 'fp', 'label'}) -> members by root, state rows, agencies by root."""
-    story_id, g = kv_story_fp_label
-    labels, fps, stories = list(g["label"]), list(g["fp"]), list(g["story"])
-    if not labels or not fps:  # cannot happen: every story has a fingerprint; never lose one
+class Member(NamedTuple):
+    """A new story of a component, keyed by the component's root id."""
+    root: str
+    value: tuple                 # (story, shingles, n_shingles)
+
+
+class AgencyOf(NamedTuple):
+    root: str
+    agency: str
+
+
+class RootSet(NamedTuple):
+    story_id: str
+    value: tuple                 # (shingles, n_shingles)
+
+
+class _ByRoot(beam.DoFn):
+    """(id, {'story', 'fp', 'label'}) -> members by root, state rows, agencies by root.
+    Each output has its own record type, so TypedParDo keeps them apart on every runner."""
+
+    def __init__(self, as_of):
+        self._as_of = as_of
+
+    def process(self, kv_story_fp_label):
+        story_id, g = kv_story_fp_label
+        labels, fps, stories = list(g["label"]), list(g["fp"]), list(g["story"])
+        if not labels or not fps:  # cannot happen: every story has a fingerprint; never lose one
+            for story in stories:
+                yield Member(story_id, (story, None, 0))
+            return
+        label, fp = labels[0], fps[0]
+        root = label_id(label)
+        if fp.feed_agency:
+            yield beam.pvalue.TaggedOutput("agencies", AgencyOf(root, fp.feed_agency))
+        yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
+        if fp.old:
+            return
+        yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of))
         for story in stories:
-            yield story_id, (story, None, 0)
-        return
-    label, fp = labels[0], fps[0]
-    root = label_id(label)
-    if fp.feed_agency:
-        yield beam.pvalue.TaggedOutput("agencies", (root, fp.feed_agency))
-    if fp.old:
-        yield beam.pvalue.TaggedOutput("root_sets", (fp.story_id, (fp.shingles, fp.n_shingles)))
-        return
-    yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, as_of))
-    yield beam.pvalue.TaggedOutput("root_sets", (fp.story_id, (fp.shingles, fp.n_shingles)))
-    for story in stories:
-        yield root, (story, fp.shingles, fp.n_shingles)
+            yield Member(root, (story, fp.shingles, fp.n_shingles))
 
 
 def _resolve(element):
@@ -121,7 +142,10 @@ class Dedupe(beam.PTransform):
                  | "JoinState" >> beam.CoGroupByKey()
                  | "SplitSeen" >> TypedParDo(_SplitSeen(self._as_of, self._window_days),
                                              {"new": Story, "seen": Story, "rows": dict}))
-        new = split["new"]
+        # 'new' and 'seen' are both Stories: also tell them apart by disposition (a runner that
+        # misdelivers tagged outputs must not make a seen story new, or the reverse).
+        new = split["new"] | "OnlyNew" >> beam.Filter(lambda s: s.disposition != ALREADY_SEEN)
+        seen = split["seen"] | "OnlySeen" >> beam.Filter(lambda s: s.disposition == ALREADY_SEEN)
         fps = ((new | "KeyByFeed" >> beam.Map(lambda s: (s.feed_url, s))
                 | "GroupByFeed" >> beam.GroupByKey()
                 | "Fingerprint" >> beam.FlatMapTuple(lambda _, group: fingerprint_feed(list(group))),
@@ -136,12 +160,14 @@ class Dedupe(beam.PTransform):
                    "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, f)),
                    "label": labels}
                   | "JoinLabels" >> beam.CoGroupByKey()
-                  | "ByRoot" >> beam.FlatMap(_by_id, self._as_of).with_outputs(
-                      "agencies", "root_sets", "rows", main="members"))
-        resolved = ({"members": joined.members, "root": joined.root_sets, "agencies": joined.agencies}
+                  | "ByRoot" >> TypedParDo(_ByRoot(self._as_of), {"members": Member, "agencies": AgencyOf,
+                                                                 "root_sets": RootSet, "rows": dict}))
+        resolved = ({"members": joined["members"] | "MemberKV" >> beam.Map(tuple),
+                     "root": joined["root_sets"] | "RootKV" >> beam.Map(tuple),
+                     "agencies": joined["agencies"] | "AgencyKV" >> beam.Map(tuple)}
                     | "JoinRoots" >> beam.CoGroupByKey()
                     | "Resolve" >> beam.FlatMap(_resolve))
         return {
-            "stories": (resolved, split["seen"]) | "AllStories" >> beam.Flatten(),
-            "state_rows": (joined.rows, split["rows"]) | "StateRows" >> beam.Flatten(),
+            "stories": (resolved, seen) | "AllStories" >> beam.Flatten(),
+            "state_rows": (joined["rows"], split["rows"]) | "StateRows" >> beam.Flatten(),
         }

@@ -9,7 +9,7 @@ with union-find in one step, then mapped back. The result is exact for any graph
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, Tuple
 
 import apache_beam as beam
 
@@ -56,9 +56,12 @@ def _edge_label_pairs(element):
         yield other, labels[0]
 
 
-def _relabel(kv, mapping):
-    node, label = kv
-    return node, mapping.get(label, label)
+def _relabel(element):
+    label, grouped = element
+    roots = list(grouped["root"])
+    final = roots[0] if roots else label
+    for node in grouped["nodes"]:
+        yield node, final
 
 
 class ConnectedComponents(beam.PTransform):
@@ -94,4 +97,9 @@ class ConnectedComponents(beam.PTransform):
                    | "OneGroup" >> beam.Map(lambda pair: (None, pair))
                    | "Residual" >> beam.GroupByKey()
                    | "UnionFind" >> beam.FlatMapTuple(lambda _, pairs: union_find(pairs).items()))
-        return labels | "Relabel" >> beam.Map(_relabel, beam.pvalue.AsDict(mapping))
+        # Relabel with a join rather than a side input (side inputs derived from the main graph
+        # are recomputed per partition on some runners, e.g. Dask).
+        return ({"nodes": labels | "ByLabel" >> beam.MapTuple(lambda node, label: (label, node)),
+                 "root": mapping}
+                | "JoinMapping" >> beam.CoGroupByKey()
+                | "Relabel" >> beam.FlatMap(_relabel))
