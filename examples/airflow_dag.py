@@ -12,7 +12,7 @@ writer: OUTPUT/.lock). tests/test_scheduling.py checks this file and runs the co
 On Dataflow, set RUNNER = "DataflowRunner" and add the Dataflow options (project, region,
 temp_location, setup_file) to `pipeline_options`; the provider then follows the Dataflow job
 (it needs apache-airflow-providers-google) instead of wirefeed's exit code — see
-docs/running-at-scale.md.
+README.md ("Running at scale").
 """
 from __future__ import annotations
 

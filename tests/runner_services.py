@@ -10,7 +10,7 @@
 - `gcs_emulator()`: a loopback GCS emulator (gcp-storage-emulator) for Beam's gs:// FileSystem.
 - `table_rows(out)`: the rows of stories/ and duplicates/, comparable across runs and runners.
 - `BoundedDaskRunner`: Beam's DaskRunner with Flatten and GroupByKey kept at --dask_npartitions
-  partitions (see docs/running-at-scale.md, "Dask").
+  partitions (see README.md ("Running at scale"), "Dask").
 
 Nothing here talks to anything but 127.0.0.1.
 """
@@ -472,59 +472,7 @@ def run_cli(args: Sequence[str], timeout: float, env=None, cwd=None) -> subproce
 # --------------------------------------------------------------------------- Dask
 
 DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
-BOUNDED_DASK_RUNNER = "runner_services.BoundedDaskRunner"
+BOUNDED_DASK_RUNNER = "pipeline.dask_runner.BoundedDaskRunner"
 
 
-def _dask_key(item):
-    return item[0]
-
-
-def _dask_group_values(item):
-    from apache_beam.runners.dask.transform_evaluator import defenestrate
-    key, values = item
-    return key, [defenestrate(v[1]) for v in values]
-
-
-def _bounded_translations():
-    """Beam 2.77's Dask translations, with Flatten and GroupByKey that keep the partition count
-    at --dask_npartitions (stock: Flatten adds its inputs' partitions up and GroupByKey keeps
-    them, so every join multiplies the tasks; see test_dask.py)."""
-    import dask.bag as db
-    from apache_beam.runners.dask import transform_evaluator as te
-    from apache_beam.runners.dask.overrides import _Flatten, _GroupByKeyOnly
-
-    class BoundedGroupByKey(te.DaskBagOp):
-        def apply(self, input_bag, side_inputs=None):
-            n = self.bag_kwargs.get("npartitions") or input_bag.npartitions
-            return input_bag.groupby(_dask_key, npartitions=n).map(_dask_group_values)
-
-    class BoundedFlatten(te.DaskBagOp):
-        def apply(self, input_bag, side_inputs=None):
-            out = db.concat(input_bag)
-            n = self.bag_kwargs.get("npartitions")
-            return out.repartition(npartitions=n) if n and out.npartitions > n else out
-
-    table = dict(te.TRANSLATIONS)
-    table[_GroupByKeyOnly] = BoundedGroupByKey
-    table[_Flatten] = BoundedFlatten
-    return table
-
-
-try:
-    from apache_beam.runners.dask.dask_runner import DaskRunner as _StockDaskRunner
-except ImportError:  # dask not installed: the Dask tests skip
-    _StockDaskRunner = None
-
-if _StockDaskRunner is not None:
-    class BoundedDaskRunner(_StockDaskRunner):
-        """DaskRunner whose Flatten/GroupByKey keep --dask_npartitions partitions."""
-
-        def run_pipeline(self, pipeline, options):
-            from apache_beam.runners.dask import transform_evaluator as te
-            saved = dict(te.TRANSLATIONS)
-            te.TRANSLATIONS.update(_bounded_translations())
-            try:
-                return super().run_pipeline(pipeline, options)
-            finally:
-                te.TRANSLATIONS.clear()
-                te.TRANSLATIONS.update(saved)
+from pipeline.dask_runner import BoundedDaskRunner, _bounded_translations  # noqa: E402,F401 (shipped runner)

@@ -2,7 +2,7 @@
 
 What Beam 2.77's DaskRunner does with each Beam feature is pinned by `test_dask_feature` (minimal
 pipelines, run on the cluster) and `test_partitions_grow_with_every_join` (the translated graph).
-If a Beam upgrade changes one of them, the test says so: update docs/running-at-scale.md.
+If a Beam upgrade changes one of them, the test says so: update README.md, Running at scale.
 
 wirefeed itself:
 - on the stock DaskRunner the run does not finish (partition growth: every Flatten adds its
@@ -160,7 +160,7 @@ def test_dask_feature(feature, cluster, tmp_path):
     got = _collected(sink_path)
     want = sorted(expected, key=json.dumps) if expected is not None else None
     assert got == want, (f"{feature} on Dask gave {got}; Beam 2.77 gave {want} (DirectRunner: {direct}). "
-                         "The DaskRunner changed: update docs/running-at-scale.md and this table.")
+                         "The DaskRunner changed: update README.md, Running at scale and this table.")
 
 
 def test_dask_feature_table_matches_the_direct_runner(tmp_path):
@@ -280,7 +280,7 @@ def test_wirefeed_on_dask_is_identical_or_fails_loudly(cluster, small_input, dir
     outcome = _assert_never_false_success(done, out, "dask-bounded", direct_reference)
     if outcome != "identical":
         pytest.xfail(f"wirefeed does not run on Dask yet ({outcome}; {time.monotonic() - started:.0f} s): "
-                     "see docs/running-at-scale.md, Dask")
+                     "see README.md, Running at scale, Dask")
 
 
 def test_wirefeed_on_stock_dask_never_reports_success_falsely(cluster, small_input, direct_reference, tmp_path):
