@@ -255,6 +255,11 @@ def run(argv: Optional[List[str]] = None) -> int:
         print(f"wirefeed: run {run_id} submitted ({state})")
         return 0
     print_summary(summary, opts.output)
+    return exit_code(summary, opts.fail_on_dead_letters)
+
+
+def exit_code(summary: dict, fail_on_dead_letters: bool) -> int:
+    """The exit code a scheduler acts on, from a committed run summary (see the module doc)."""
     c = summary["counts"]
     if c["feeds_total"] and c["feeds_failed"] == c["feeds_total"]:
         print("wirefeed: every feed failed", file=sys.stderr)
@@ -262,7 +267,7 @@ def run(argv: Optional[List[str]] = None) -> int:
     if not c["feeds_total"]:
         print("wirefeed: no feed was read (see dead_letter/)", file=sys.stderr)
         return 1
-    if opts.fail_on_dead_letters and c["dead_letters"]:
+    if fail_on_dead_letters and c["dead_letters"]:
         print(f"wirefeed: {c['dead_letters']} dead letters (--fail-on-dead-letters)", file=sys.stderr)
         return 3
     return 0

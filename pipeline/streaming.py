@@ -28,7 +28,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.build import fetch_settings
-from pipeline.main import (UsageError, _safe_options, make_run_id, print_summary, read_summary)
+from pipeline.main import (UsageError, _safe_options, exit_code, make_run_id, print_summary, read_summary)
 from pipeline.options import WirefeedOptions
 from transforms import Clean, Enrich, ParseFeeds
 from transforms.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
@@ -227,11 +227,4 @@ def run_streaming(argv: List[str], known) -> int:
     stopped_by = stopper.reason or ("max-polls" if opts.max_polls else "run-for" if opts.run_for else "end")
     summary = _finish_summary(opts.output, run_id, header, stopped_by)
     print_summary(summary, opts.output)
-    c = summary["counts"]
-    if c["feeds_total"] and c["feeds_failed"] == c["feeds_total"]:
-        print("wirefeed: every feed failed", file=sys.stderr)
-        return 1
-    if opts.fail_on_dead_letters and c["dead_letters"]:
-        print(f"wirefeed: {c['dead_letters']} dead letters (--fail-on-dead-letters)", file=sys.stderr)
-        return 3
-    return 0
+    return exit_code(summary, opts.fail_on_dead_letters)
