@@ -15,8 +15,9 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from transforms.dedupe.exact import order_key
-from transforms.fingerprint import (boilerplate_paragraphs, is_duplicate, lsh_keys, shingles,
-                                    similarity, without_paragraphs)
+from transforms.fingerprint import (is_duplicate, lsh_keys, shingle_text_cached,
+                                    shingles_of_normalised, similarity)
+from transforms.text import normalize_for_hash
 
 ALL_PAIRS_MAX = 12
 MIN_WORDS_FOR_CONTENT_KEY = 12   # shorter texts (generic one-liners) never match by content hash
@@ -34,6 +35,21 @@ class Fingerprint:
     feed_agency: Optional[str]
     old: bool = False
 
+    def __reduce__(self):
+        # Beam pickles each Fingerprint at every shuffle it crosses (about ten times: it feeds
+        # the buckets, the verification joins, the labels and the final join). The shingle set
+        # travels as raw bytes: a numpy array pickles and unpickles several times slower.
+        sh = self.shingles
+        packed = (isinstance(sh, np.ndarray) and sh.dtype == np.uint32 and sh.ndim == 1)
+        return _fingerprint_from, (self.story_id, self.label, sh.tobytes() if packed else sh, packed,
+                                   self.n_shingles, self.keys, self.content_key, self.feed_agency, self.old)
+
+
+def _fingerprint_from(story_id, label, shingles, packed, n_shingles, keys, content_key, feed_agency, old):
+    if packed:
+        shingles = np.frombuffer(shingles, dtype=np.uint32).copy()
+    return Fingerprint(story_id, label, shingles, n_shingles, keys, content_key, feed_agency, old)
+
 
 def content_key(story) -> Optional[str]:
     if story.word_count >= MIN_WORDS_FOR_CONTENT_KEY and story.content_hash:
@@ -42,10 +58,35 @@ def content_key(story) -> Optional[str]:
 
 
 def fingerprint_feed(stories: List) -> Iterable[Fingerprint]:
-    """Fingerprints of one feed's stories, without the paragraphs the feed repeats (boilerplate)."""
-    drop = boilerplate_paragraphs([s.text for s in stories]) if len(stories) > 1 else set()
-    for s in stories:
-        ordered = shingles(without_paragraphs(s.text, drop))
+    """Fingerprints of one feed's stories, without the paragraphs the feed repeats (boilerplate).
+
+    The same as `shingles(without_paragraphs(s.text, boilerplate_paragraphs(texts)))` per story,
+    with each distinct paragraph normalised once (boilerplate detection, paragraph removal and
+    the shingled text all need the normalised paragraphs).
+    """
+    norms: dict = {}                      # paragraph -> normalize_for_hash(paragraph)
+
+    def norm_of(para: str) -> str:
+        n = norms.get(para)
+        if n is None:
+            n = norms[para] = normalize_for_hash(para)
+        return n
+
+    paragraphs = [(s.text or "").split("\n\n") for s in stories]
+    drop = set()
+    if len(stories) > 1:                  # boilerplate_paragraphs(texts), sharing the norms
+        counts: dict = {}
+        for paras in paragraphs:
+            for para in {norm_of(p) for p in paras}:
+                if para:
+                    counts[para] = counts.get(para, 0) + 1
+        drop = {p for p, n in counts.items() if n >= 2}
+    for s, paras in zip(stories, paragraphs):
+        if drop:                          # without_paragraphs(s.text, drop)
+            text = "\n\n".join(p for p in paras if norm_of(p) not in drop)
+        else:
+            text = s.text
+        ordered = shingles_of_normalised(shingle_text_cached(text, norms))
         yield Fingerprint(story_id=s.story_id, label=order_key(s), shingles=np.sort(ordered),
                           n_shingles=int(ordered.size), keys=lsh_keys(ordered),
                           content_key=content_key(s), feed_agency=s.feed_agency)
@@ -64,9 +105,24 @@ def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]
         yield (min(a, b), max(a, b), 1.0) if exact else (min(a, b), max(a, b))
 
 
+EMITTED_MAX = 1_000_000      # candidate pairs remembered per bundle to skip repeats
+
+
 class _Buckets(beam.DoFn):
+    """Bucket -> candidate pairs (main) and exact edges ('edges').
+
+    Two copies of a story share most of their 54 LSH buckets, so each bucket would emit the same
+    pair again (about 20 times per distinct pair on reprints); the pairs are made distinct
+    downstream anyway, so a pair already emitted in this bundle is skipped: same distinct pairs,
+    far fewer elements through the shuffle that makes them distinct.
+    """
+
     def __init__(self):
         self._big = Metrics.counter("dedupe", "large_buckets")
+        self._emitted = set()
+
+    def start_bundle(self):
+        self._emitted = set()
 
     def process(self, element):
         key, members = element
@@ -76,10 +132,14 @@ class _Buckets(beam.DoFn):
         if len(members) > ALL_PAIRS_MAX:
             self._big.inc()
         exact = isinstance(key, str)
+        emitted = self._emitted
         for pair in bucket_pairs(members, exact):
             if exact:
                 yield beam.pvalue.TaggedOutput("edges", pair)
-            else:
+            elif pair not in emitted:
+                if len(emitted) >= EMITTED_MAX:
+                    emitted.clear()
+                emitted.add(pair)
                 yield pair
 
 
@@ -116,12 +176,24 @@ class _Verify(beam.DoFn):
         if not sets:
             return
         set_b, n_b = sets[0]
+        set_b = _unpack(set_b)
         for a, (set_a, n_a) in grouped["left"]:
             self._checked.inc()
-            containment, _ = similarity(set_a, n_a, set_b, n_b)
+            containment, _ = similarity(_unpack(set_a), n_a, set_b, n_b)
             if is_duplicate(containment, n_a, n_b, self._threshold):
                 self._accepted.inc()
                 yield (a, b, round(float(containment), 4))
+
+
+def _pack(shingles):
+    """A uint32 shingle array as raw bytes for the joins (pickling an array costs more)."""
+    if isinstance(shingles, np.ndarray) and shingles.dtype == np.uint32 and shingles.ndim == 1:
+        return shingles.tobytes()
+    return shingles
+
+
+def _unpack(packed):
+    return np.frombuffer(packed, dtype=np.uint32) if isinstance(packed, bytes) else packed
 
 
 class VerifyPairs(beam.PTransform):
@@ -133,7 +205,7 @@ class VerifyPairs(beam.PTransform):
         self._threshold = threshold
 
     def expand(self, pairs):
-        sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, (f.shingles, f.n_shingles)))
+        sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, (_pack(f.shingles), f.n_shingles)))
         left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p)), "set": sets}
                 | "JoinA" >> beam.CoGroupByKey()
                 | "AttachA" >> beam.FlatMap(lambda kv: ((b, (kv[0], s)) for (_, b) in kv[1]["pairs"]

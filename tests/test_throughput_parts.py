@@ -1,0 +1,265 @@
+"""The throughput optimisations (docs/throughput.md) give the same values as the code they replaced.
+
+- transforms/language.py: the matrix implementation of langdetect answers exactly what
+  langdetect's own Detector answers (same languages, bit-identical probabilities);
+- transforms/fingerprint.py, transforms/dedupe/candidates.py: shingles, MinHash, LSH keys and
+  the per-feed fingerprints are identical to the reference (pre-optimisation) code kept in
+  benchmarks/throughput.py;
+- transforms/records.py, candidates.Fingerprint: compact pickling round-trips every field.
+"""
+import copy
+import glob
+import os
+import pickle
+import random
+
+import numpy as np
+import pytest
+
+from benchmarks import throughput as ref
+from benchmarks.langid_accuracy import ReferenceDetector
+from benchmarks.reprints import generate, synthetic_articles
+from transforms import fingerprint as F
+from transforms.dedupe.candidates import Fingerprint, _pack, _unpack, fingerprint_feed
+from transforms.language import LanguageDetector, _model
+from transforms.records import STORY_FIELDS, UTC, Story
+from transforms.text import normalize_for_hash
+
+SENTENCES = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "langid",
+                         "language-testdata", "sentences")
+
+EDGE_TEXTS = [
+    "", " ", "   ", "12345 678", "USA NATO EU UN", "The USA and the EU met in NATO's HQ.",
+    "see https://example.com/a?b=c and mail me at a.b@example.org today please",
+    "Tiếng Việt có dấu: Hà Nội, thành phố; Người dân",           # precomposed
+    "Tie\u0302\u0301ng Vie\u0323\u0302t co\u0301 da\u0302\u0301u",   # combining marks (normalize_vi)
+    "议员们周四晚间投票通过了明年的支出计划。", "国会で予算案が可決された。ひらがなとカタカナ",
+    "국회는 목요일 밤 내년 예산안을 통과시켰다", "Парламент одобрил бюджет на следующий год",
+    "البرلمان يوافق على الميزانية", "Η Βουλή ενέκρινε τον προϋπολογισμό", "ǅemal ǈubljana ǋjegoš",
+    "mixed English und Deutsch et français y español", "a" * 50, "AB" * 30, "Ab " * 40,
+    "x  y   z    double  spaces", "tab\tand\nnewlines\r\nhere", "\u200b\u200c zero width \ufeff",
+]
+
+
+def _langdetect_probabilities(text, seed=0):
+    from langdetect import DetectorFactory
+    from langdetect.detector_factory import init_factory
+    from langdetect.lang_detect_exception import LangDetectException
+    DetectorFactory.seed = seed
+    init_factory()
+    from langdetect import detector_factory
+    d = detector_factory._factory.create()
+    d.seed = seed
+    d.append(text)
+    try:
+        return [(x.lang, x.prob) for x in d.get_probabilities()]
+    except LangDetectException:
+        return []
+
+
+def _sample_texts(per_language=8):
+    texts = list(EDGE_TEXTS)
+    for a in synthetic_articles(15, seed=3):
+        texts.append(a["title"] + "\n" + "\n\n".join(a["paragraphs"])[:1000])
+    for path in sorted(glob.glob(os.path.join(SENTENCES, "*.txt"))):
+        with open(path, encoding="utf-8") as f:
+            lines = [x.strip() for x in f if x.strip()]
+        texts += lines[:per_language]
+        texts.append(" ".join(lines[per_language:per_language + 12]))  # ~1.5 KB of one language
+    r = random.Random(5)
+    alphabet = "abcXYZ éÉßøΩжЖ中あア한 .,!-'0"
+    texts += ["".join(r.choice(alphabet) for _ in range(r.randint(1, 80))) for _ in range(60)]
+    return texts
+
+
+# ------------------------------------------------------------------------------ language
+
+def test_fast_langdetect_is_bit_identical_to_langdetect():
+    model = _model()
+    for text in _sample_texts():
+        for seed in (0, 7):
+            assert model.probabilities(text, seed) == _langdetect_probabilities(text, seed), text[:60]
+
+
+def test_ngrams_are_langdetects():
+    """The per-word n-gram extraction equals langdetect's per-character state machine."""
+    from langdetect.detector_factory import init_factory
+    init_factory()
+    from langdetect import detector_factory
+    model = _model()
+    words = {i: w for w, i in model._row.items()}
+    for text in _sample_texts(per_language=2):
+        d = detector_factory._factory.create()
+        d.append(text)
+        d.cleaning_text()
+        assert [words[i] for i in model.ngram_rows(text)] == d._extract_ngrams(), text[:60]
+
+
+def test_detector_answers_as_before():
+    """LanguageDetector.detect (fast) == the original detector (langdetect) on the same sample,
+    with and without a declared language."""
+    before, after = ReferenceDetector(), LanguageDetector()
+    for text in _sample_texts(per_language=3):
+        title, _, body = text.partition(" ")
+        for declared in (None, "en-US", "de"):
+            assert after.detect(title, body, declared) == before.detect(title, body, declared), text[:60]
+
+
+# ---------------------------------------------------------------------------- fingerprints
+
+def _texts():
+    items = generate(120, seed=9, source="mixed")
+    texts = [it.text for it in items] + [it.title for it in items] + [it.summary for it in items]
+    texts += EDGE_TEXTS + ["a b c d", "a b c d e", "a b c d e f", " lead space", "trail space ",
+                           "Ünïcödé wörds, fünf sechs sieben acht neun zehn", "ß STRASSE straße"]
+    return texts
+
+
+def test_shingles_minhash_and_keys_unchanged():
+    for text in _texts():
+        expected = ref._ref_shingles(text)
+        got = F.shingles(text)
+        assert got.dtype == np.uint32 and np.array_equal(got, expected), text[:60]
+        assert F.lsh_keys(got) == ref._ref_lsh_keys(expected)
+        for perm in (F.NUM_PERM, F.LEAD_PERM):
+            assert np.array_equal(F.minhash(got, perm), ref._ref_minhash(expected, perm))
+
+
+def test_shingles_of_irregular_spacing_take_the_general_way():
+    for norm in ("a  b c d e f g", " a b c d e f", "a b c d e f ", "a", "a b c d e"):
+        words = norm.split()
+        grams = [" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))]
+        hashes = np.array([__import__("zlib").crc32(g.encode()) for g in grams], dtype=np.uint32)
+        _, first = np.unique(hashes, return_index=True)
+        assert np.array_equal(F.shingles_of_normalised(norm), hashes[np.sort(first)])
+
+
+def test_mersenne_reduction_on_edge_values():
+    m = (1 << 61) - 1
+    values = [0, 1, m - 1, m, m + 1, m + 6, m + 7, 1 << 61, (1 << 62) - 1, (1 << 64) - 1]
+    values += [k * m + d for k in range(1, 9) for d in (-1, 0, 1, 5) if 0 <= k * m + d < 1 << 64]
+    rng = np.random.RandomState(3)
+    y = np.concatenate([np.array(values, dtype=np.uint64),
+                        rng.randint(0, 2**63, size=5000, dtype=np.uint64) * np.uint64(2)
+                        + rng.randint(0, 2, size=5000, dtype=np.uint64)])
+    expected = y % np.uint64(m)
+    assert np.array_equal(F.mod_mersenne61(y.copy()), expected)
+
+
+def test_minhash_on_random_sets_unchanged():
+    rng = np.random.RandomState(0)
+    for n in (1, 2, 19, 20, 21, 300, 4000):
+        h = rng.randint(0, 2**32, size=n, dtype=np.uint64).astype(np.uint32)
+        for perm in (F.NUM_PERM, F.LEAD_PERM):
+            assert np.array_equal(F.minhash(h, perm), ref._ref_minhash(h, perm))
+
+
+def test_paragraph_normalisation_joins_to_the_whole():
+    """shingle_text_cached relies on: normalising a text == joining its paragraphs' forms."""
+    tricky = ["e\u0301\n\n\u0301a", "\u1100\n\n\u1161", "A\n\n\u0308", "x\u00ad\n\n\u00ady", "Σ\n\nΣ",
+              "ﬁ\n\nﬂ", "①\n\n②", "\n\n\n\nlead", "trail\n\n\n\n", " \n\n ", "a\n\n\n b"]
+    for text in _texts() + tricky:
+        paras = [normalize_for_hash(p) for p in text.split("\n\n")]
+        assert normalize_for_hash(text) == " ".join(p for p in paras if p), repr(text[:60])
+        assert F.shingle_text_cached(text, {}) == F.shingle_text(text)
+
+
+def test_fingerprint_feed_unchanged():
+    from benchmarks.dedupe_eval import item_to_story
+    items = generate(150, seed=4, source="mixed")
+    feeds = {}
+    for it in items:
+        feeds.setdefault(it.feed_url, []).append(item_to_story(it))
+    feeds["single"] = [item_to_story(items[0])]
+    feeds["none"] = [Story(story_id="x", feed_url="none", text=None)]
+    for stories in feeds.values():
+        got, expected = list(fingerprint_feed(stories)), list(ref._ref_fingerprint_feed(stories))
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert (g.story_id, g.label, g.n_shingles, g.keys, g.content_key, g.feed_agency, g.old) == \
+                   (e.story_id, e.label, e.n_shingles, e.keys, e.content_key, e.feed_agency, e.old)
+            assert g.shingles.dtype == e.shingles.dtype and np.array_equal(g.shingles, e.shingles)
+
+
+# ------------------------------------------------------------------------------- pickling
+
+def _story():
+    import datetime as dt
+    return Story(story_id="s1", feed_url="https://f.example/rss", source_name="F", url="https://f.example/a",
+                 canonical_url="https://f.example/a", guid="g", title="T", summary="S", text="x\n\ny",
+                 authors=["A"], categories=["C"], published=dt.datetime(2026, 1, 5, 12, tzinfo=UTC),
+                 published_raw="Mon", fetched_at=dt.datetime(2026, 1, 6, tzinfo=UTC), language="en",
+                 language_confidence=0.99, agencies=["AP"], agencies_inferred=["AFP"], agency_sourced=True,
+                 credit="(AP)", dateline="PARIS", word_count=2, content_hash="h", cluster_id="c",
+                 duplicate_of="d", similarity=0.5, declared_language="en", feed_agency="AP",
+                 title_html="<b>T</b>", summary_html="s", content_html="c", entry_index=3,
+                 disposition="duplicate", flags=["date_missing"])
+
+
+def test_story_pickles_every_field():
+    s = _story()
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(s, protocol))
+        assert back == s and type(back) is Story
+        assert [getattr(back, f) for f in STORY_FIELDS] == [getattr(s, f) for f in STORY_FIELDS]
+    assert copy.deepcopy(s) == s and copy.copy(s) == s
+
+
+def test_story_pickles_any_datetime_exactly():
+    import datetime as dt
+    plus2 = dt.timezone(dt.timedelta(hours=2))
+    for when in (None, dt.datetime(2026, 1, 5, 12, 0, 0, 123456, tzinfo=UTC), dt.datetime(1, 1, 1, tzinfo=UTC),
+                 dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), dt.datetime(2026, 1, 5, 12),
+                 dt.datetime(2026, 1, 5, 12, tzinfo=plus2), dt.datetime(2026, 1, 5, 12, fold=1, tzinfo=UTC)):
+        s = Story(story_id="x", published=when, fetched_at=when)
+        back = pickle.loads(pickle.dumps(s, 5))
+        for name in ("published", "fetched_at"):
+            got = getattr(back, name)
+            assert got == when and repr(got) == repr(when)
+            assert (got.tzinfo if got else None) == (when.tzinfo if when else None)
+            if when is not None and when.tzinfo is UTC:
+                assert got.tzinfo is UTC and got.fold == when.fold
+    odd = Story(story_id="x", published=12345)            # not a datetime: kept as it is
+    assert pickle.loads(pickle.dumps(odd)).published == 12345
+
+
+def test_story_pickling_through_beam_coder():
+    from apache_beam.coders import coders
+    coder = coders.FastPrimitivesCoder()
+    s = _story()
+    assert coder.decode(coder.encode(s)) == s
+    assert coder.decode(coder.encode(("k", [s, s]))) == ("k", [s, s])
+
+
+def test_fingerprint_pickles():
+    h = np.sort(F.shingles("one two three four five six seven eight nine ten eleven twelve"))
+    fp = Fingerprint("s", "1|0|t|f|000000001|s", h, int(h.size), F.lsh_keys(h), "h:x", "AP", old=True)
+    back = pickle.loads(pickle.dumps(fp, 5))
+    assert back.shingles.dtype == np.uint32 and np.array_equal(back.shingles, h)
+    assert back.shingles.flags.writeable
+    assert (back.story_id, back.label, back.n_shingles, back.keys, back.content_key, back.feed_agency,
+            back.old) == (fp.story_id, fp.label, fp.n_shingles, fp.keys, fp.content_key, fp.feed_agency, True)
+    other = Fingerprint("s", "l", [1, 2], 2, [], None, None)       # not a uint32 array: as is
+    assert pickle.loads(pickle.dumps(other)).shingles == [1, 2]
+
+
+def test_pack_round_trip():
+    h = np.array([3, 1, 4000000000], dtype=np.uint32)
+    assert isinstance(_pack(h), bytes) and np.array_equal(_unpack(_pack(h)), h)
+    assert _unpack(_pack([1, 2])) == [1, 2]
+    assert _unpack(_pack(np.zeros(0, dtype=np.uint32))).size == 0
+
+
+@pytest.mark.parametrize("name", ["language", "fingerprint"])
+def test_reference_code_is_what_the_benchmark_ablates(name):
+    assert name in ref.ABLATIONS
+
+
+def test_letter_count_unchanged():
+    from transforms.language import _IDEOGRAPHIC_LETTER, _LETTER
+    r = random.Random(1)
+    for _ in range(2000):
+        s = "".join(chr(r.choice([r.randint(32, 0x3000), r.randint(0x2E00, 0xFFFF), r.randint(0x10000, 0x2FFFF)]))
+                    for _ in range(r.randint(0, 60)))
+        before = sum(3 if ord(c) >= 0x2E80 else 1 for c in _LETTER.findall(s))
+        assert len(_LETTER.findall(s)) + 2 * len(_IDEOGRAPHIC_LETTER.findall(s)) == before
