@@ -113,8 +113,8 @@ def _chrome_key(line: str) -> str:
 def _is_chrome(line: str) -> bool:
     """True when a whole (short) line is site chrome."""
     n = len(line)
-    if n > _MAX_CHROME_LEN:
-        return False
+    if n > _MAX_CHROME_LEN or (n > _MAX_POST and "cookie" not in line.casefold()):
+        return False                # longer than any pattern but the cookie notices
     key = _chrome_key(line)
     if not key:
         return False  # separators such as "* * *" are the author's, keep them
@@ -139,7 +139,12 @@ _PARA_SPLIT_RE = re.compile(r"\n[^\S\n]*\n\s*")
 
 
 def _same(a: str, b: str) -> bool:
-    return a == b or _WS_RE.sub(" ", a) == _WS_RE.sub(" ", b)
+    """Equal up to runs of whitespace; a and b are stripped (so their ends are not spaces)."""
+    if a == b:
+        return True
+    if a[:1] != b[:1] or a[-1:] != b[-1:]:
+        return False
+    return _WS_RE.sub(" ", a) == _WS_RE.sub(" ", b)
 
 
 def strip_chrome(text: str) -> str:

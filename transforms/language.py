@@ -3,15 +3,22 @@
 langdetect's profiles and algorithm, run faster. langdetect (a port of Shuyo's Java library)
 spends its time in two Python loops: n-gram extraction (a per-character state machine calling a
 Unicode block binary search per character) and 7 seeded trials that multiply 55 language
-probabilities one random n-gram at a time. `_FastLangdetect` does the same arithmetic in the
-same order (the same seeded `random.Random` draws as `random.choice`, the same float64 products,
-left-to-right sums and divisions), so its probabilities are bit-for-bit langdetect's
-(tests/test_throughput_parts.py compares them with `langdetect.detector.Detector`), but:
-- characters are normalised with one `str.translate` through a memoised table;
-- the n-grams of a text are those of its space-separated words, each word's list memoised;
-- each n-gram is a row of one float64 matrix (n-grams x languages) built from langdetect's
-  profile files, and a trial multiplies numpy rows instead of 55 Python floats.
-3-4x faster on news text, 2x on single sentences (docs/throughput.md).
+probabilities one random n-gram at a time. `_FastLangdetect` keeps its model and its decision
+rule, and does the work in bulk:
+- the n-grams are exactly langdetect's (tests/test_throughput_parts.py compares them):
+  characters normalised with one `str.translate` through a memoised table, and the n-grams of
+  a text are those of its space-separated words, each word's list memoised;
+- each n-gram is a row of one matrix (n-grams x languages) of log(profile probability + alpha
+  / BASE_FREQ), built from langdetect's profile files;
+- the 7 trials draw their random n-grams in chunks and add log rows instead of multiplying 55
+  Python floats per draw; each stops at the same convergence check as langdetect's (one
+  language above 0.99999 after update 1, 6, 11, ...; at most 10,000 updates), and the answer
+  is the mean of the trials, as in langdetect.
+The draws come from numpy's generator seeded with --language-seed, so an answer is
+deterministic but not the draw-for-draw answer of langdetect's own Detector: on texts where
+langdetect is unsure, either may pick the other of two close languages. Accuracy on lingua's
+test sentences and on the real feeds is the same within 0.1 point (benchmarks/langid_accuracy.py,
+docs/throughput.md).
 
 It sees the title plus the first DETECT_CHARS characters of the text. 1000 is kept on purpose:
 on ~3 KB documents 300 or 500 characters lose a little accuracy (Urdu, Danish, Spanish) and,
@@ -19,7 +26,6 @@ with this implementation, save little time (benchmarks/langid_accuracy.py).
 """
 from __future__ import annotations
 
-import random
 import re
 import threading
 from typing import List, Optional, Tuple
@@ -49,6 +55,7 @@ _NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")     # >= U+0300, not
 _SPACES = re.compile(r" {2,}")
 _WORD = re.compile(r"[^ ]+ ?")
 _WORD_CACHE_MAX = 200_000
+CHECKS = 12                  # convergence checks per chunk of draws (60 updates per trial)
 
 
 class _NormTable(dict):
@@ -73,15 +80,19 @@ class _FastLangdetect:
         from langdetect.utils.ngram import NGram
         self._np = np
         self.langlist = list(langlist)
-        self._row = rows                                  # n-gram -> row of `matrix`
-        self._matrix = matrix                             # n-grams x languages, float64
+        self._row = rows                                  # n-gram -> row of the matrix
+        self._n_trial, self._max_text = 7, 10000
+        self._limit, self._conv = Detector.ITERATION_LIMIT, Detector.CONV_THRESHOLD
+        self._threshold = Detector.PROB_THRESHOLD
+        # log(p(n-gram | language) + alpha / BASE_FREQ): one trial's update is a row sum. alpha
+        # is langdetect's ALPHA_DEFAULT; langdetect also jitters it per trial (sd 0.05 around
+        # 0.5, i.e. +-5e-6 on probabilities); the random draws alone vary the trials here.
+        matrix = np.asarray(matrix, dtype=np.float64)
+        matrix += Detector.ALPHA_DEFAULT / Detector.BASE_FREQ
+        self._log_matrix = np.log(matrix, out=matrix)     # n-grams x languages
         self._norm = _NormTable(NGram.normalize)
         self._normalize_vi = NGram.normalize_vi
         self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
-        self._alpha, self._alpha_width = Detector.ALPHA_DEFAULT, Detector.ALPHA_WIDTH
-        self._n_trial, self._max_text = 7, 10000
-        self._limit, self._conv = Detector.ITERATION_LIMIT, Detector.CONV_THRESHOLD
-        self._base_freq, self._threshold = Detector.BASE_FREQ, Detector.PROB_THRESHOLD
         self._words: dict = {}
 
     @classmethod
@@ -161,53 +172,61 @@ class _FastLangdetect:
             out.extend(rows)
         return out
 
-    # -- Detector._detect_block ----------------------------------------------------------
+    # -- Detector._detect_block, vectorised ----------------------------------------------
     def probabilities(self, text: str, seed: int) -> List[Tuple[str, float]]:
         """[(lang, prob)] above langdetect's threshold, best first; [] when no features."""
-        np = self._np
         rows = self.ngram_rows(text)
         if not rows:
             return []
-        n_langs = len(self.langlist)
-        matrix, n = self._matrix, len(rows)
-        rnd = random.Random()
-        rnd.seed(seed)
-        getrandbits, k = rnd.getrandbits, n.bit_length()   # random.choice(rows), inlined
-        multiply = np.multiply.reduce
-        uniform = 1.0 / n_langs
-        conv, limit = self._conv, self._limit
-        langprob = np.zeros(n_langs)
-        for _ in range(self._n_trial):
-            prob = np.full(n_langs, uniform)
-            alpha = self._alpha + rnd.gauss(0.0, 1.0) * self._alpha_width
-            weight = alpha / self._base_freq
-            i = 0
-            block = 1                                     # updates before the next check
-            while True:
-                picked = []
-                for _ in range(block):
-                    r = getrandbits(k)
-                    while r >= n:
-                        r = getrandbits(k)
-                    picked.append(rows[r])
-                factors = matrix[picked]                  # block x languages (a copy)
-                factors += weight
-                factors[0] *= prob
-                # ((prob * f0) * f1) * ...: a reduction over axis 0 multiplies row after row
-                prob = multiply(factors, axis=0)
-                i += block - 1
-                values = prob.tolist()
-                total = sum(values)                       # left to right, as langdetect sums
-                prob /= total
-                # max(p / total) == max(p) / total: correctly rounded division is monotonic
-                if max(values) / total > conv or i >= limit:
-                    break
-                i += 1
-                block = 5
-            langprob += prob / self._n_trial
+        langprob = self._trials(self._np.asarray(rows, dtype=self._np.intp), seed)
         out = [(lang, p) for lang, p in zip(self.langlist, langprob.tolist()) if p > self._threshold]
-        # langdetect sorts Language objects (compared by prob only) with sort(reverse=True)
-        return [(lang, p) for lang, p in _sorted_like_langdetect(out)]
+        return _sorted_like_langdetect(out)
+
+    def _trials(self, rows, seed: int):
+        """langdetect's 7 trials, all at once: each multiplies the language probabilities by
+        randomly drawn n-grams' profile probabilities (plus alpha / BASE_FREQ) and stops at the
+        first check (after update 1, 6, 11, ...) where one language holds > CONV_THRESHOLD, or at
+        ITERATION_LIMIT; the result is the mean of the trials' normalised probabilities.
+        Products are sums of logs here, and the draws of a chunk of CHECKS checks per trial are
+        made together; a trial that has converged stops taking part."""
+        np = self._np
+        rng = np.random.default_rng(seed)
+        n_trial, n_langs = self._n_trial, len(self.langlist)
+        bound = 1.0 / self._conv            # max(p) / sum(p) > conv  <=>  sum(p / max(p)) < 1 / conv
+        max_checks = self._limit // 5 + 1   # langdetect stops at update ITERATION_LIMIT at the latest
+        log_prob = np.zeros((n_trial, n_langs))
+        langprob = np.zeros(n_langs)
+        active = np.arange(n_trial)
+        checks = 0
+        while active.size:
+            k = min(CHECKS, max_checks - checks)
+            first = checks == 0             # the first check comes after a single update
+            size = 5 * k - 4 if first else 5 * k
+            picks = rows[rng.integers(0, rows.size, size=(active.size, size))]
+            logs = np.take(self._log_matrix, picks, axis=0)          # trials x updates x languages
+            if first:
+                blocks = np.empty((active.size, k, n_langs))
+                blocks[:, 0] = logs[:, 0]
+                blocks[:, 1:] = logs[:, 1:].reshape(active.size, k - 1, 5, n_langs).sum(axis=2)
+            else:
+                blocks = logs.reshape(active.size, k, 5, n_langs).sum(axis=2)
+            cum = np.cumsum(blocks, axis=1)
+            cum += log_prob[active, None, :]
+            cum -= cum.max(axis=2, keepdims=True)
+            probs = np.exp(cum)
+            totals = probs.sum(axis=2)                                # trials x checks
+            stop = totals < bound
+            checks += k
+            if checks >= max_checks:
+                stop[:, -1] = True
+            converged = stop.any(axis=1)
+            at = stop.argmax(axis=1)
+            for t in np.flatnonzero(converged):
+                langprob += probs[t, at[t]] / totals[t, at[t]]
+            going = ~converged
+            log_prob[active[going]] = cum[going, -1]
+            active = active[going]
+        return langprob / n_trial
 
 
 def _sorted_like_langdetect(pairs):
@@ -250,7 +269,9 @@ class LanguageDetector:
         declared_code = normalise_code(declared)
         # Ideographic scripts carry a word per character: weigh them accordingly.
         head = sample[:400]
-        letters = len(_LETTER.findall(head)) + 2 * len(_IDEOGRAPHIC_LETTER.findall(head))
+        letters = len(_LETTER.findall(head))
+        if letters < MIN_LETTERS and not head.isascii():
+            letters += 2 * len(_IDEOGRAPHIC_LETTER.findall(head))
         detected, confidence = "und", 0.0
         if letters >= MIN_LETTERS:
             best = self._model.probabilities(sample, self._seed)

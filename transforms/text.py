@@ -58,7 +58,7 @@ def _clean_chars(s: str) -> str:
 # Python's \s is Unicode-aware: it covers NBSP, the U+2000 spaces, U+202F, U+3000, U+2028/9 ...
 _WS_RE = re.compile(r"\s+")
 # Marks that are invisible on their own: a paragraph made only of these is empty.
-_INVISIBLE_RE = re.compile("[\u200c\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\\s]+")
+_VISIBLE_RE = re.compile("[^\u200c\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\\s]")
 # A blank line inside text: newline, optional horizontal space, newline.
 _BLANK_LINE_RE = re.compile(r"\n[^\S\n]*\n")
 
@@ -85,8 +85,9 @@ def _normalise_newlines(s: str) -> str:
 
 def _finish_paragraph(raw: str) -> str:
     """Clean one paragraph: bad chars removed, whitespace collapsed; "" if nothing visible."""
-    p = _WS_RE.sub(" ", _clean_chars(raw)).strip()
-    if not p or not _INVISIBLE_RE.sub("", p):
+    # str.split() and the regex \s agree on what whitespace is (str.isspace)
+    p = " ".join(_clean_chars(raw).split())
+    if not p or not _VISIBLE_RE.search(p):
         return ""
     return p
 

@@ -7,6 +7,7 @@ times) cannot make the cost quadratic.
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
 
@@ -106,15 +107,22 @@ def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]
 
 
 EMITTED_MAX = 1_000_000      # candidate pairs remembered per bundle to skip repeats
+BUCKET_SHARDS = 8            # the bucket keys are grouped in this many shards
 
 
 class _Buckets(beam.DoFn):
-    """Bucket -> candidate pairs (main) and exact edges ('edges').
+    """Shard of bucket keys -> candidate pairs (main) and exact edges ('edges').
 
-    Two copies of a story share most of their 54 LSH buckets, so each bucket would emit the same
-    pair again (about 20 times per distinct pair on reprints); the pairs are made distinct
-    downstream anyway, so a pair already emitted in this bundle is skipped: same distinct pairs,
-    far fewer elements through the shuffle that makes them distinct.
+    A story has 54 LSH keys (and a content key), and nearly every bucket holds one story:
+    shuffling one element per (key, story) was a million elements for 20,000 stories, the
+    most expensive shuffle of the run. Each story instead sends one element per shard, with
+    its keys of that shard (BUCKET_SHARDS elements instead of 55), and the buckets of a shard
+    are formed here in memory by sorting the shard's keys: about 55 / BUCKET_SHARDS keys per
+    story of the run.
+
+    Two copies of a story share most of their buckets, so each bucket would emit the same pair
+    again (about 20 times per distinct pair on reprints), and from several shards; a pair
+    already emitted in this bundle is skipped: the pairs are made distinct downstream anyway.
     """
 
     def __init__(self):
@@ -125,30 +133,63 @@ class _Buckets(beam.DoFn):
         self._emitted = set()
 
     def process(self, element):
-        key, members = element
-        members = list(members)
-        if len(members) < 2:
-            return
-        if len(members) > ALL_PAIRS_MAX:
-            self._big.inc()
-        exact = isinstance(key, str)
-        emitted = self._emitted
-        for pair in bucket_pairs(members, exact):
-            if exact:
-                yield beam.pvalue.TaggedOutput("edges", pair)
-            elif pair not in emitted:
-                if len(emitted) >= EMITTED_MAX:
-                    emitted.clear()
-                emitted.add(pair)
-                yield pair
+        _, items = element
+        members, keys, owners, exact = [], [], [], {}
+        for member, band_keys, content in items:
+            owner = len(members)
+            members.append(member)
+            keys.extend(band_keys)
+            owners.extend([owner] * len(band_keys))
+            if content:
+                exact.setdefault(content, []).append(owner)
+        # Buckets with two or more members, found by sorting the keys (a stable sort keeps
+        # every bucket's members in item order).
+        keys = np.array(keys, dtype=np.uint64)
+        owners = np.array(owners, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        keys, owners = keys[order], owners[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else keys
+        ends = np.append(starts[1:], keys.size)
+        multi = (ends - starts) >= 2
+        buckets = [(False, owners[a:b].tolist()) for a, b in zip(starts[multi].tolist(), ends[multi].tolist())]
+        buckets += [(True, group) for group in exact.values() if len(group) >= 2]
+        emitted, groups = self._emitted, set()
+        for is_exact, group in buckets:
+            # Copies share many buckets with the same members: form a group's pairs once.
+            signature = (is_exact, tuple(group))
+            if signature in groups:
+                continue
+            groups.add(signature)
+            if len(group) > ALL_PAIRS_MAX:
+                self._big.inc()
+            for pair in bucket_pairs([members[i] for i in group], is_exact):
+                if is_exact:
+                    yield beam.pvalue.TaggedOutput("edges", pair)
+                elif pair not in emitted:
+                    if len(emitted) >= EMITTED_MAX:
+                        emitted.clear()
+                    emitted.add(pair)
+                    yield pair
+
+
+def _shard_of(key) -> int:
+    if isinstance(key, str):                     # a content key: "h:" + hex digest
+        return zlib.crc32(key.encode("utf-8")) % BUCKET_SHARDS
+    return (key & 0xFFFFFFFF) % BUCKET_SHARDS    # the band's CRC (the high bits name the band)
 
 
 def _bucket_keys(fp: Fingerprint):
+    """(shard, ((story_id, label), LSH keys in that shard, content key if in that shard or None))
+    for each shard the story has keys in."""
     member = (fp.story_id, fp.label)
+    by_shard: dict = {}
     for key in fp.keys:
-        yield key, member
-    if fp.content_key:
-        yield fp.content_key, member
+        by_shard.setdefault(_shard_of(key), []).append(key)
+    content = _shard_of(fp.content_key) if fp.content_key else None
+    if content is not None:
+        by_shard.setdefault(content, [])
+    for shard, keys in by_shard.items():
+        yield shard, (member, keys, fp.content_key if shard == content else None)
 
 
 class CandidatePairs(beam.PTransform):
@@ -157,7 +198,7 @@ class CandidatePairs(beam.PTransform):
     def expand(self, fps):
         out = (fps
                | "BucketKeys" >> beam.FlatMap(_bucket_keys)
-               | "GroupByBucket" >> beam.GroupByKey()
+               | "GroupByShard" >> beam.GroupByKey()
                | "Pairs" >> beam.ParDo(_Buckets()).with_outputs("edges", main="pairs"))
         return {"pairs": out.pairs | "OnlyPairs" >> beam.Filter(lambda p: len(p) == 2)
                 | "DistinctPairs" >> beam.Distinct(),
