@@ -1,8 +1,8 @@
 """End-to-end throughput: the whole pipeline vs a plain Python loop doing the same work.
 
     .venv/bin/python -m benchmarks.throughput [--n 20000] [--repeats 3] [--keep DIR]
-        [--profile] [--parts] [--stage-split] [--only pipeline|baseline]
-        [--ablate language,fingerprint,pickling,pairs|all]
+        [--profile] [--parts] [--only pipeline|baseline]
+        [--ablate language,fingerprint,pickling,pairs,buckets|all]
         [--beam-args "--direct_num_workers=2 --direct_running_mode=multi_processing"]
 
 1. Builds a corpus of N stories as feed files: the 47 real feeds of
@@ -18,11 +18,13 @@
        transforms.dedupe.candidates.fingerprint_feed per feed, and the same Parquet partitions
        (date, lang) written with pyarrow from transforms.schema.story_row / STORY_SCHEMA.
    With --ablate, also each of them with one optimisation switched back to the code it replaced
-   (the reference implementations below), to show what each one buys end to end.
+   (benchmarks/throughput_reference.py), to show what each one buys end to end.
 3. Prints stories/s (wall clock, median of --repeats) and stories per CPU-second (user + system
    time of the child, i.e. per core), the ratio (a)/(b), peak memory, the per-stage share of
-   the baseline's CPU time (stage timers), and with --profile a cProfile of one run of each,
-   self time grouped by stage (C functions attributed to the stage of their callers).
+   the baseline's CPU time (stage timers), the pipeline's CPU time per fused Beam stage, and
+   with --profile a cProfile of one run of each, self time grouped by stage (C functions
+   attributed to the stage of their callers); with --parts the hot functions one by one
+   (benchmarks/throughput_report.py).
 
 Wall-clock times include building the pipeline and loading langdetect's profiles, not the
 interpreter start and imports. On a shared machine CPU seconds are the steadier figure.
@@ -36,7 +38,6 @@ import cProfile
 import datetime as _dt
 import json
 import os
-import pstats
 import resource
 import shlex
 import shutil
@@ -45,16 +46,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
-from typing import Dict, List
+from typing import List
 
-import numpy as np
+from benchmarks.throughput_reference import ABLATIONS, ablate
+from benchmarks.throughput_report import StageTimer, parts, profile_shares, steps_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL_FEEDS = os.path.join(os.path.dirname(ROOT), "shared", "data", "real-feeds", "feeds")
 ITEMS_PER_ORIGINAL = 4.27     # 1 original + 0..6 reprints + 0.25 negatives, measured
 LONG_PARAS = (8, 14)          # paragraphs of a synthetic original (generator default: 4-8)
-ABLATIONS = ("language", "fingerprint", "pickling", "pairs")
 
 
 # ------------------------------------------------------------------------------------ corpus
@@ -197,97 +197,6 @@ def baseline(feeds_args, output: str, timers: dict = None) -> int:
     return n
 
 
-# ----------------------------------------------------- reference code (before the optimisations)
-
-def _ref_shingles(text: str) -> np.ndarray:
-    from transforms.fingerprint import SHINGLE_WORDS, _SPACELESS, shingle_text
-    norm = shingle_text(text)
-    words = norm.split()
-    if len(_SPACELESS.findall(norm[:400])) > 40:
-        chars = norm.replace(" ", "")
-        grams = [chars[i:i + SHINGLE_WORDS] for i in range(max(1, len(chars) - SHINGLE_WORDS + 1))]
-    else:
-        grams = [" ".join(words[i:i + SHINGLE_WORDS])
-                 for i in range(max(1, len(words) - SHINGLE_WORDS + 1))] if words else []
-    if not grams or not grams[0]:
-        return np.zeros(0, dtype=np.uint32)
-    hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32,
-                         count=len(grams))
-    _, first = np.unique(hashes, return_index=True)
-    return hashes[np.sort(first)]
-
-
-def _ref_minhash(hashes: np.ndarray, num_perm: int) -> np.ndarray:
-    from transforms.fingerprint import _A, _B, _MAX32, _MERSENNE
-    if hashes.size == 0:
-        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    hv = hashes.astype(np.uint64)[:, None]
-    with np.errstate(over="ignore"):
-        phv = ((hv * _A[None, :num_perm] + _B[None, :num_perm]) % _MERSENNE) & _MAX32
-    return phv.min(axis=0).astype(np.uint32)
-
-
-def _ref_band_keys(sig, bands, rows, salt):
-    keys = []
-    for b in range(bands):
-        chunk = sig[b * rows:(b + 1) * rows].tobytes()
-        keys.append((salt << 40) | (b << 32) | zlib.crc32(chunk))
-    return keys
-
-
-def _ref_lsh_keys(hashes: np.ndarray) -> List[int]:
-    from transforms import fingerprint as F
-    if hashes.size < F.MIN_SHINGLES:
-        return []
-    keys = _ref_band_keys(_ref_minhash(hashes, F.NUM_PERM), F.BANDS, F.ROWS, salt=1)
-    lead = hashes[:F.LEAD_SHINGLES]
-    keys += _ref_band_keys(_ref_minhash(lead, F.LEAD_PERM), F.LEAD_BANDS, F.LEAD_ROWS, salt=2)
-    return keys
-
-
-def _ref_fingerprint_feed(stories):
-    """fingerprint_feed as it was: boilerplate and paragraph removal normalising each paragraph
-    again, the shingled text normalised whole, grams joined and encoded one by one, MinHash
-    with numpy's `%`."""
-    from transforms.dedupe.candidates import Fingerprint, content_key
-    from transforms.dedupe.exact import order_key
-    from transforms.fingerprint import boilerplate_paragraphs, without_paragraphs
-    drop = boilerplate_paragraphs([s.text for s in stories]) if len(stories) > 1 else set()
-    for s in stories:
-        ordered = _ref_shingles(without_paragraphs(s.text, drop))
-        yield Fingerprint(story_id=s.story_id, label=order_key(s), shingles=np.sort(ordered),
-                          n_shingles=int(ordered.size), keys=_ref_lsh_keys(ordered),
-                          content_key=content_key(s), feed_agency=s.feed_agency)
-
-
-def ablate(names) -> None:
-    """Switch optimisations back to the code they replaced, in this process (the DirectRunner
-    runs the DoFns in it)."""
-    for name in names:
-        if name == "language":               # langdetect's own Detector, as before
-            import transforms.enrich
-            import transforms.language
-            from benchmarks.langid_accuracy import ReferenceDetector
-            transforms.language.LanguageDetector = ReferenceDetector
-            transforms.enrich.LanguageDetector = ReferenceDetector
-        elif name == "fingerprint":
-            import transforms.dedupe
-            import transforms.dedupe.candidates
-            transforms.dedupe.fingerprint_feed = _ref_fingerprint_feed
-            transforms.dedupe.candidates.fingerprint_feed = _ref_fingerprint_feed
-        elif name == "pickling":             # default pickling of Story and Fingerprint
-            import transforms.dedupe.candidates as candidates
-            from transforms.records import Story
-            del Story.__reduce__
-            del candidates.Fingerprint.__reduce__
-            candidates._pack = lambda shingles: shingles
-        elif name == "pairs":                # every bucket emits all its candidate pairs
-            import transforms.dedupe.candidates as candidates
-            candidates.EMITTED_MAX = 0
-        else:
-            raise SystemExit(f"unknown optimisation {name!r}: one of {', '.join(ABLATIONS)}")
-
-
 # ------------------------------------------------------------------------------- the children
 
 def _pipeline(feeds_args, output: str, beam_args: List[str]) -> int:
@@ -303,35 +212,6 @@ def _pipeline(feeds_args, output: str, beam_args: List[str]) -> int:
     return counts["stories"] + counts["duplicates"]
 
 
-STAGES = ("parse", "clean", "enrich", "dedupe")
-
-
-def _pipeline_upto(feeds_args, stage: str, beam_args: List[str]) -> None:
-    """pipeline/build.py's graph cut after `stage` (no state, nothing written): the CPU time
-    of consecutive cuts is what each stage costs inside the pipeline."""
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    from pipeline.build import fetch_settings
-    from pipeline.options import WirefeedOptions
-    from transforms import Clean, Dedupe, Enrich, FetchFeeds, ParseFeeds, ReadFeedList
-    argv = [x for f in feeds_args for x in ("--feeds", f)] + ["--output", "/nonexistent"] + beam_args
-    options = PipelineOptions(argv)
-    opts = options.view_as(WirefeedOptions)
-    with beam.Pipeline(options=options) as p:
-        docs = p | "ReadFeedList" >> ReadFeedList(opts.feeds)
-        docs = docs["sources"] | "FetchFeeds" >> FetchFeeds(fetch_settings(opts))
-        stories = (docs["documents"] | "ParseFeeds" >> ParseFeeds())["stories"]
-        if STAGES.index(stage) >= 1:
-            stories = (stories | "Clean" >> Clean(max_future_hours=opts.max_future_hours))["stories"]
-        if STAGES.index(stage) >= 2:
-            stories = (stories | "Enrich" >> Enrich(seed=opts.language_seed))["stories"]
-        if STAGES.index(stage) >= 3:
-            stories = (stories | "Dedupe" >> Dedupe(None, window_days=opts.dedupe_window_days,
-                                                    threshold=opts.near_duplicate_threshold))["stories"]
-        _ = stories | "Count" >> beam.combiners.Count.Globally()
-
-
 def child(mode: str, corpus: str, output: str, profile: str = None, without=(), beam_args=()) -> None:
     with open(os.path.join(corpus, "corpus.json")) as f:
         info = json.load(f)
@@ -341,6 +221,7 @@ def child(mode: str, corpus: str, output: str, profile: str = None, without=(), 
     import transforms  # noqa: F401
     ablate(without)
     timers = collections.defaultdict(float)
+    stages = StageTimer().install() if mode == "pipeline" else None
     prof = cProfile.Profile() if profile else None
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -350,9 +231,6 @@ def child(mode: str, corpus: str, output: str, profile: str = None, without=(), 
     with contextlib.redirect_stdout(sys.stderr):
         if mode == "pipeline":
             n = _pipeline(info["feeds"], output, list(beam_args))
-        elif mode.startswith("upto-"):
-            _pipeline_upto(info["feeds"], mode[5:], list(beam_args))
-            n = info["real_items"] + info["generated_items"]
         else:
             n = baseline(info["feeds"], output, timers)
     if prof:
@@ -364,7 +242,8 @@ def child(mode: str, corpus: str, output: str, profile: str = None, without=(), 
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     cpu += (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
     print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "stories": n,
-                      "peak_mb": max(r1.ru_maxrss, c1.ru_maxrss) / 1024, "timers": dict(timers)}))
+                      "peak_mb": max(r1.ru_maxrss, c1.ru_maxrss) / 1024, "timers": dict(timers),
+                      "steps": steps_of(stages.seconds) if stages else {}}))
 
 
 def measure(mode: str, corpus: str, work: str, run: int, profile: str = None, without=(),
@@ -387,168 +266,6 @@ def measure(mode: str, corpus: str, work: str, run: int, profile: str = None, wi
     return res
 
 
-# -------------------------------------------------------------------------------- profiles
-
-_STAGE_OF = (   # (substring of a function's file, stage), first match wins
-    ("transforms/parse.py", "parse"), ("transforms/charset.py", "parse"), ("feedparser", "parse"),
-    ("sgmllib", "parse"), ("ftfy", "parse"), ("xml/sax", "parse"), ("html/parser", "parse"),
-    ("transforms/text.py", "clean"), ("transforms/chrome.py", "clean"), ("transforms/urls.py", "clean"),
-    ("transforms/clean.py", "clean"), ("w3lib", "clean"), ("lxml", "clean"),
-    ("langdetect", "language"), ("transforms/language.py", "language"),
-    ("transforms/agenc", "enrich"), ("transforms/enrich.py", "enrich"),
-    ("transforms/fingerprint.py", "dedupe"), ("transforms/dedupe", "dedupe"), ("numpy", "dedupe"),
-    ("pyarrow", "write"), ("transforms/schema.py", "write"), ("transforms/write.py", "write"),
-    ("transforms/commit.py", "write"),
-    ("apache_beam/coders", "beam: coders"), ("transforms/records.py", "beam: coders"),
-    ("apache_beam", "beam: runner"), ("grpc", "beam: runner"), ("google/protobuf", "beam: runner"),
-    ("transforms/read.py", "read"), ("transforms/fetch.py", "read"),
-    ("benchmarks/throughput.py", "baseline loop"),
-)
-
-
-def _own_stage(filename: str, funcname: str):
-    for key, stage in _STAGE_OF:
-        if key in filename:
-            return stage
-    if "pickle" in funcname:
-        return "beam: coders"
-    return None           # standard library, built-ins: the stage of whoever called them
-
-
-def profile_shares(path: str):
-    """(self time per stage as fractions, total seconds). Functions of no stage of their own
-    (C built-ins, the standard library) are attributed to their callers' stages, in proportion
-    to the time each caller spent in them."""
-    stats = pstats.Stats(path).stats
-    memo: Dict[tuple, Dict[str, float]] = {}
-
-    def dist(func, depth=0) -> Dict[str, float]:
-        if func in memo:
-            return memo[func]
-        filename, _, name = func
-        own = _own_stage(filename, name)
-        if own or depth > 40:
-            memo[func] = {own or "other": 1.0}
-            return memo[func]
-        memo[func] = {"other": 1.0}          # cycle guard
-        callers = stats[func][4]
-        weights = collections.defaultdict(float)
-        for caller, cst in callers.items():
-            if caller in stats:
-                for stage, w in dist(caller, depth + 1).items():
-                    weights[stage] += cst[3] * w
-        total = sum(weights.values())
-        memo[func] = {k: v / total for k, v in weights.items()} if total else {"other": 1.0}
-        return memo[func]
-
-    by = collections.defaultdict(float)
-    total = 0.0
-    for func, (_, _, tottime, _, _) in stats.items():
-        total += tottime
-        for stage, w in dist(func).items():
-            by[stage] += tottime * w
-    return {k: v / total for k, v in sorted(by.items(), key=lambda kv: -kv[1])}, total
-
-
-# ------------------------------------------------------------------------------ per function
-
-def _best(fn, repeats: int = 3) -> float:
-    """Smallest CPU seconds of `repeats` calls of fn() (the least disturbed by other load).
-    The agency analysis cache is emptied first: in the pipeline, attribution (Enrich) and
-    credit stripping (Dedupe) of a story run in different stages."""
-    from transforms.agencies import _analyse
-    best = float("inf")
-    for _ in range(repeats):
-        _analyse.cache_clear()
-        t = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t)
-    return best
-
-
-def parts(corpus: str, limit: int = 3000) -> None:
-    """CPU cost per story of the hot functions, old and new side by side, on the corpus's first
-    `limit` stories (feeds in file order), each the best of 3 passes."""
-    import pickle
-
-    import transforms.dedupe.candidates as candidates
-    from benchmarks.langid_accuracy import ReferenceDetector
-    from transforms.agencies import attribute
-    from transforms.clean import clean_story, content_hash
-    from transforms.fetch import read_path
-    from transforms.language import LanguageDetector
-    from transforms.parse import parse_document
-    from transforms.read import expand_feed_arg
-    from transforms.records import UTC, FeedDocument, Story
-    from transforms.schema import story_row
-    from transforms.text import clean_html, html_to_text, normalize_for_hash
-    from transforms.urls import canonical_url
-
-    with open(os.path.join(corpus, "corpus.json")) as f:
-        info = json.load(f)
-    docs, n = [], 0
-    for arg in reversed(info["feeds"]):           # generated full-text feeds first
-        for src in expand_feed_arg(arg):
-            if n >= limit:
-                break
-            doc = FeedDocument(source=src, body=read_path(src.location, 20_000_000),
-                               fetched_at=_dt.datetime.now(UTC), final_url=src.location)
-            docs.append(doc)
-            n += len(parse_document(doc)[1])
-    raw = [s for d in docs for s in parse_document(d)[1]]
-    day = _dt.timedelta(hours=24)
-    cleaned = [clean_story(s, day) for s in raw]
-    by_feed = collections.defaultdict(list)
-    for s in cleaned:
-        by_feed[s.feed_url].append(s)
-    old_det, new_det = ReferenceDetector(), LanguageDetector()
-    n = len(raw)
-    rows = []
-
-    def row(label, seconds, before=None):
-        rows.append((label, seconds, before))
-
-    row("parse: parse_document (feedparser) [not changed]", _best(lambda: [parse_document(d) for d in docs]))
-    row("clean: clean_story, all of it [clean.py]", _best(lambda: [clean_story(s, day) for s in raw]))
-    row("  html_to_text of the content (lxml parse + walk) [text.py]",
-        _best(lambda: [html_to_text(s.content_html) for s in raw]))
-    row("  clean_html of summary + content (lxml + chrome) [text.py]",
-        _best(lambda: [(clean_html(s.summary_html), clean_html(s.content_html)) for s in raw]))
-    row("  content_hash (normalize_for_hash title + text) [text.py]",
-        _best(lambda: [content_hash(s.title, s.text) for s in cleaned]))
-    row("  canonical_url [urls.py]", _best(lambda: [canonical_url(s.url, base=s.feed_url if "://" in s.feed_url
-                                                                   else None) for s in raw]))
-    row("language: LanguageDetector.detect", _best(lambda: [new_det.detect(s.title, s.text, s.declared_language)
-                                                           for s in cleaned]),
-        _best(lambda: [old_det.detect(s.title, s.text, s.declared_language) for s in cleaned], 1))
-    row("enrich: agencies.attribute (title, text)", _best(lambda: [attribute(s.title, s.text) for s in cleaned]))
-    row("fingerprint: fingerprint_feed", _best(lambda: [list(candidates.fingerprint_feed(v)) for v in by_feed.values()]),
-        _best(lambda: [list(_ref_fingerprint_feed(v)) for v in by_feed.values()]))
-    row("  normalize_for_hash of a whole text [text.py]", _best(lambda: [normalize_for_hash(s.text) for s in cleaned]))
-    fps = [fp for v in by_feed.values() for fp in candidates.fingerprint_feed(v)]
-    blobs = [pickle.dumps(s, 5) for s in cleaned]
-    new_story = _best(lambda: [pickle.loads(pickle.dumps(s, 5)) for s in cleaned])
-    new_fp = _best(lambda: [pickle.loads(pickle.dumps(f, 5)) for f in fps])
-    size_new = sum(map(len, blobs)) / len(blobs)
-    reduce_story, reduce_fp = Story.__reduce__, candidates.Fingerprint.__reduce__
-    del Story.__reduce__, candidates.Fingerprint.__reduce__
-    try:
-        old_story = _best(lambda: [pickle.loads(pickle.dumps(s, 5)) for s in cleaned])
-        old_fp = _best(lambda: [pickle.loads(pickle.dumps(f, 5)) for f in fps])
-        size_old = sum(len(pickle.dumps(s, 5)) for s in cleaned) / len(cleaned)
-    finally:
-        Story.__reduce__, candidates.Fingerprint.__reduce__ = reduce_story, reduce_fp
-    row(f"pickle round trip of a Story ({size_old:.0f} -> {size_new:.0f} bytes)", new_story, old_story)
-    row("pickle round trip of a Fingerprint", new_fp, old_fp)
-    row("write: story_row [schema.py]", _best(lambda: [story_row(s) for s in cleaned]))
-    print(f"\nper-function CPU cost on {n} stories of {len(docs)} feeds (best of 3; 'before' = the "
-          "code the optimisation replaced)")
-    for label, seconds, before in rows:
-        extra = (f"   before {1e3 * before / n:6.3f} ms/story ({before / seconds:.1f}x)"
-                 if before is not None else "")
-        print(f"  {label:62s} {1e3 * seconds / n:6.3f} ms/story{extra}")
-
-
 # ------------------------------------------------------------------------------------ main
 
 def _label(mode, without):
@@ -565,9 +282,6 @@ def main(argv=None):
                     help=f"comma-separated optimisations ({', '.join(ABLATIONS)}, or 'all'): also "
                          "measure the pipeline and the baseline with each switched back")
     ap.add_argument("--beam-args", default="", help="extra Beam flags for the pipeline runs")
-    ap.add_argument("--stage-split", action="store_true",
-                    help="also run the pipeline's graph cut after parse, clean, enrich and dedupe: "
-                         "the differences are each stage's CPU time inside the pipeline")
     ap.add_argument("--profile", action="store_true",
                     help="also profile one run of each (cProfile) and print the stage shares")
     ap.add_argument("--parts", action="store_true",
@@ -603,9 +317,7 @@ def main(argv=None):
         ablations = list(ABLATIONS) if a.ablate == "all" else [x for x in a.ablate.split(",") if x]
         variants = [(m, ()) for m in modes]
         for x in ablations:
-            variants += [(m, (x,)) for m in modes if not (m == "baseline" and x in ("pickling", "pairs"))]
-        if a.stage_split:
-            variants += [(f"upto-{st}", ()) for st in STAGES]
+            variants += [(m, (x,)) for m in modes if not (m == "baseline" and x in ("pickling", "pairs", "buckets"))]
         runs = {v: [] for v in variants}
         for r in range(a.repeats):
             for v in (variants if r % 2 == 0 else variants[::-1]):
@@ -641,18 +353,19 @@ def main(argv=None):
                     print(f"{x:12s} in the {m:8s}: cpu {off['cpu']:6.1f} s -> {on['cpu']:6.1f} s "
                           f"({off['cpu'] / on['cpu']:.2f}x), wall {off['seconds']:6.1f} s -> "
                           f"{on['seconds']:6.1f} s")
-        if a.stage_split and ("pipeline", ()) in med:
-            cuts = [("upto-" + st, st) for st in STAGES] + [("pipeline", "write + commit (+ state)")]
-            prev, parts_cpu = 0.0, []
-            for mode, label in cuts:
-                cpu = med[(mode, ())]["cpu"]
-                parts_cpu.append((label if mode != "upto-parse" else "start-up + read + fetch + parse",
-                                  cpu - prev))
-                prev = cpu
-            total = med[("pipeline", ())]["cpu"]
-            n = med[("pipeline", ())]["stories"]
-            print("pipeline CPU by stage (differences of the cut graphs' medians): " + ", ".join(
-                f"{label} {sec / total:.0%} ({1000 * sec / n:.2f} ms/story)" for label, sec in parts_cpu))
+        if runs.get(("pipeline", ())):
+            steps = collections.defaultdict(list)
+            for x in runs[("pipeline", ())]:
+                for k, v in x["steps"].items():
+                    steps[k].append(v)
+            n = runs[("pipeline", ())][0]["stories"]
+            total = sum(statistics.median(v) for v in steps.values())
+            print(f"pipeline CPU by fused Beam stage, named by the step it starts with (medians; "
+                  f"{total:.1f} s in stages, {1000 * total / n:.2f} ms/story):")
+            for k, v in sorted(steps.items(), key=lambda kv: -statistics.median(kv[1])):
+                sec = statistics.median(v)
+                if sec / total >= 0.005:
+                    print(f"    {k:44s} {sec:6.1f} s {sec / total:4.0%} ({1000 * sec / n:.2f} ms/story)")
         if runs.get(("baseline", ())):
             timers = collections.defaultdict(float)
             for x in runs[("baseline", ())]:

@@ -4,7 +4,7 @@
   and the answers are langdetect's own wherever it is sure;
 - transforms/fingerprint.py, transforms/dedupe/candidates.py: shingles, MinHash, LSH keys and
   the per-feed fingerprints are identical to the reference (pre-optimisation) code kept in
-  benchmarks/throughput.py;
+  benchmarks/throughput_reference.py;
 - transforms/records.py, candidates.Fingerprint: compact pickling round-trips every field.
 """
 import copy
@@ -16,7 +16,7 @@ import random
 import numpy as np
 import pytest
 
-from benchmarks import throughput as ref
+from benchmarks import throughput_reference as ref
 from benchmarks.langid_accuracy import ReferenceDetector
 from benchmarks.reprints import generate, synthetic_articles
 from transforms import fingerprint as F
@@ -25,6 +25,7 @@ from transforms.language import LanguageDetector, _FastLangdetect, _model
 from transforms.records import STORY_FIELDS, UTC, Story
 from transforms.text import normalize_for_hash
 
+NOW = __import__('datetime').datetime(2026, 11, 1, tzinfo=UTC)
 SENTENCES = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "langid",
                          "language-testdata", "sentences")
 
@@ -309,9 +310,44 @@ def test_pack_round_trip():
     assert _unpack(_pack(np.zeros(0, dtype=np.uint32))).size == 0
 
 
-@pytest.mark.parametrize("name", ["language", "fingerprint"])
-def test_reference_code_is_what_the_benchmark_ablates(name):
-    assert name in ref.ABLATIONS
+def test_sharded_buckets_give_the_pairs_of_one_bucket_per_key():
+    """CandidatePairs (keys grouped in shards, buckets formed by sorting) finds exactly the
+    candidate pairs and exact edges of the reference (one shuffled element per bucket key)."""
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+    from transforms.dedupe.candidates import CandidatePairs, bucket_pairs
+    from transforms.dedupe.exact import order_key
+    from transforms.clean import content_hash
+    items = generate(150, seed=4, source="mixed")
+    stories = []
+    for i, it in enumerate(items):
+        s = Story(story_id=f"{i:04d}", feed_url=f"feed-{i % 9}", guid=str(i), url="", title=it.title,
+                  text=it.text, entry_index=i, fetched_at=NOW)
+        s.content_hash = content_hash(s.title, s.text)
+        s.word_count = len(s.text.split())
+        stories.append(s)
+    stories.append(copy.copy(stories[0]))                      # an exact copy: a content-key edge
+    stories[-1].story_id = "copy"
+    fps = [fp for feed in sorted({s.feed_url for s in stories})
+           for fp in fingerprint_feed([s for s in stories if s.feed_url == feed])]
+    assert all(fp.label == order_key(next(s for s in stories if s.story_id == fp.story_id)) for fp in fps)
+    buckets = {}                                               # the specification, in Python
+    for fp in fps:
+        for key in fp.keys + ([fp.content_key] if fp.content_key else []):
+            buckets.setdefault(key, []).append((fp.story_id, fp.label))
+    pairs, edges = set(), []
+    for key, members in buckets.items():
+        if len(members) >= 2:
+            for pair in bucket_pairs(members, isinstance(key, str)):
+                (edges.append(pair) if isinstance(key, str) else pairs.add(pair))
+    assert len(pairs) > 50 and ("0000", "copy", 1.0) in edges
+    with TestPipeline() as p:
+        fpc = p | beam.Create(fps)
+        for name, transform in (("Sharded", CandidatePairs()), ("Reference", ref.RefCandidatePairs())):
+            out = fpc | name >> transform
+            assert_that(out["pairs"], equal_to(sorted(pairs)), label=f"{name}Pairs")
+            assert_that(out["edges"], equal_to(edges), label=f"{name}Edges")
 
 
 def test_letter_count_unchanged():
