@@ -35,3 +35,25 @@ def test_random_graph_with_isolated_nodes():
 
 def test_union_find_prefers_smallest():
     assert union_find([("c", "b"), ("b", "d"), ("x", "y")]) == {"b": "b", "c": "b", "d": "b", "x": "x", "y": "x"}
+
+
+def test_default_single_round_is_exact_with_labels_that_are_not_node_ids():
+    """One round (the default) and the residual step give every node its component's smallest
+    label; isolated nodes (no edge) keep their own label without taking part in the rounds."""
+    rng = random.Random(11)
+    nodes = [f"id{i:03d}" for i in range(200)]
+    label = {n: f"{rng.randint(0, 99):02d}|{n}" for n in nodes}
+    edges = [(rng.choice(nodes[:120]), rng.choice(nodes[:120])) for _ in range(110)]
+    edges += [(nodes[150 + i], nodes[151 + i]) for i in range(20)]          # a chain of 21
+    root = union_find([(label[a], label[b]) for a, b in edges] + [(label[n], label[n]) for n in nodes])
+    expected = sorted((n, root[label[n]]) for n in nodes)
+    assert sum(1 for n in nodes if all(n not in e for e in edges)) > 40      # isolated nodes exist
+    with TestPipeline() as p:
+        out = ({"edges": p | "E" >> beam.Create(edges),
+                "labels": p | "L" >> beam.Create(sorted(label.items()))}
+               | ConnectedComponents())
+        assert_that(out, equal_to(expected))
+
+
+def test_no_edges_at_all():
+    run(["a", "b", "c"], [], rounds=1)
