@@ -73,7 +73,7 @@ def _ref_fingerprint_feed(stories):
         ordered = _ref_shingles(without_paragraphs(s.text, drop))
         yield Fingerprint(story_id=s.story_id, label=order_key(s), shingles=np.sort(ordered),
                           n_shingles=int(ordered.size), keys=_ref_lsh_keys(ordered),
-                          content_key=content_key(s), feed_agency=s.feed_agency)
+                          content_key=content_key(s), feed_agency=s.feed_agency, feed=s.feed_url)
 
 
 def _ref_bucket_keys(fp):

@@ -58,3 +58,22 @@ def test_boilerplate_paragraphs_found_and_removed():
     drop = boilerplate_paragraphs(texts)
     assert len(drop) == 1
     assert without_paragraphs(texts[0], drop) == "Story one body."
+
+
+def test_identical_copies_in_one_feed_are_not_boilerplate():
+    """A feed that carries the same story twice (same text, e.g. under two URLs) repeats its
+    paragraphs, but that is one story, not a template: its text stays, and the copies keep
+    their shingles (they used to lose them all and get similarity 0.0)."""
+    import datetime as dt
+    from transforms.dedupe.candidates import fingerprint_feed
+    from transforms.records import UTC, Story
+    footer = "Follow the Gazette for more local news every day."
+    texts = [TEXT, TEXT, "A different story about the harbour and its new ferry line. " * 3 + "\n\n" + footer,
+             "Yet another story, about the school board's budget for next year. " * 3 + "\n\n" + footer]
+    assert boilerplate_paragraphs(texts) == {" ".join(footer.lower().replace(".", " ").split())}
+    stories = [Story(story_id=f"s{i}", feed_url="feed", title=f"t{i}", text=t, entry_index=i,
+                     fetched_at=dt.datetime(2026, 11, 1, tzinfo=UTC)) for i, t in enumerate(texts)]
+    fps = list(fingerprint_feed(stories))
+    assert fps[0].n_shingles == fps[1].n_shingles == shingles(TEXT).size > MIN_SHINGLES
+    assert similarity(fps[0].shingles, fps[0].n_shingles, fps[1].shingles, fps[1].n_shingles)[0] == 1.0
+    assert fps[2].n_shingles < shingles(texts[2]).size          # the footer is still boilerplate

@@ -184,9 +184,10 @@ def is_duplicate(containment: float, n_a: int, n_b: int, threshold: float = CONT
 
 
 def boilerplate_paragraphs(texts: Sequence[str], min_stories: int = 2) -> set:
-    """Normalised paragraphs that recur in at least `min_stories` different texts of one feed."""
+    """Normalised paragraphs that recur in at least `min_stories` different texts of one feed
+    (identical texts count once: a story carried twice is not a template)."""
     counts = {}
-    for text in texts:
+    for text in dict.fromkeys(texts):
         for para in {normalize_for_hash(p) for p in (text or "").split("\n\n")}:
             if para:
                 counts[para] = counts.get(para, 0) + 1

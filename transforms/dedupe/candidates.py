@@ -21,6 +21,10 @@ from transforms.fingerprint import (is_duplicate, lsh_keys, shingle_text_cached,
 from transforms.text import normalize_for_hash
 
 ALL_PAIRS_MAX = 12
+# Two stories of one feed are a reprint pair only from this containment: a feed's templated
+# items (analyst notes, weather, results: "<Company> Market Perform ...") share most of their
+# words, while a story the same outlet runs again (an update, a second URL) keeps nearly all.
+SAME_FEED_CONTAINMENT = 0.80
 MIN_WORDS_FOR_CONTENT_KEY = 12   # shorter texts (generic one-liners) never match by content hash
 
 
@@ -35,6 +39,7 @@ class Fingerprint:
     content_key: Optional[str]
     feed_agency: Optional[str]
     old: bool = False
+    feed: Optional[str] = None  # the feed of a story of this run (None for remembered ones)
 
     def __reduce__(self):
         # Beam pickles each Fingerprint at every shuffle it crosses (about ten times: it feeds
@@ -43,13 +48,15 @@ class Fingerprint:
         sh = self.shingles
         packed = (isinstance(sh, np.ndarray) and sh.dtype == np.uint32 and sh.ndim == 1)
         return _fingerprint_from, (self.story_id, self.label, sh.tobytes() if packed else sh, packed,
-                                   self.n_shingles, self.keys, self.content_key, self.feed_agency, self.old)
+                                   self.n_shingles, self.keys, self.content_key, self.feed_agency, self.old,
+                                   self.feed)
 
 
-def _fingerprint_from(story_id, label, shingles, packed, n_shingles, keys, content_key, feed_agency, old):
+def _fingerprint_from(story_id, label, shingles, packed, n_shingles, keys, content_key, feed_agency, old,
+                      feed=None):
     if packed:
         shingles = np.frombuffer(shingles, dtype=np.uint32).copy()
-    return Fingerprint(story_id, label, shingles, n_shingles, keys, content_key, feed_agency, old)
+    return Fingerprint(story_id, label, shingles, n_shingles, keys, content_key, feed_agency, old, feed)
 
 
 def content_key(story) -> Optional[str]:
@@ -77,7 +84,8 @@ def fingerprint_feed(stories: List) -> Iterable[Fingerprint]:
     drop = set()
     if len(stories) > 1:                  # boilerplate_paragraphs(texts), sharing the norms
         counts: dict = {}
-        for paras in paragraphs:
+        distinct = {s.text or "": paras for s, paras in zip(stories, paragraphs)}   # a copy counts once
+        for paras in distinct.values():
             for para in {norm_of(p) for p in paras}:
                 if para:
                     counts[para] = counts.get(para, 0) + 1
@@ -90,7 +98,7 @@ def fingerprint_feed(stories: List) -> Iterable[Fingerprint]:
         ordered = shingles_of_normalised(shingle_text_cached(text, norms))
         yield Fingerprint(story_id=s.story_id, label=order_key(s), shingles=np.sort(ordered),
                           n_shingles=int(ordered.size), keys=lsh_keys(ordered),
-                          content_key=content_key(s), feed_agency=s.feed_agency)
+                          content_key=content_key(s), feed_agency=s.feed_agency, feed=s.feed_url)
 
 
 def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]:
@@ -216,12 +224,14 @@ class _Verify(beam.DoFn):
         sets = list(grouped["set"])
         if not sets:
             return
-        set_b, n_b = sets[0]
+        set_b, n_b, feed_b = sets[0]
         set_b = _unpack(set_b)
-        for a, (set_a, n_a) in grouped["left"]:
+        for a, (set_a, n_a, feed_a) in grouped["left"]:
             self._checked.inc()
             containment, _ = similarity(_unpack(set_a), n_a, set_b, n_b)
-            if is_duplicate(containment, n_a, n_b, self._threshold):
+            same_feed = feed_a is not None and feed_a == feed_b
+            threshold = max(self._threshold, SAME_FEED_CONTAINMENT) if same_feed else self._threshold
+            if is_duplicate(containment, n_a, n_b, threshold):
                 self._accepted.inc()
                 yield (a, b, round(float(containment), 4))
 
@@ -246,7 +256,7 @@ class VerifyPairs(beam.PTransform):
         self._threshold = threshold
 
     def expand(self, pairs):
-        sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, (_pack(f.shingles), f.n_shingles)))
+        sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, (_pack(f.shingles), f.n_shingles, f.feed)))
         left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p)), "set": sets}
                 | "JoinA" >> beam.CoGroupByKey()
                 | "AttachA" >> beam.FlatMap(lambda kv: ((b, (kv[0], s)) for (_, b) in kv[1]["pairs"]
