@@ -12,6 +12,8 @@ from typing import List
 import apache_beam as beam
 import numpy as np
 
+from transforms.dedupe.candidates import CandidatePairs
+
 ABLATIONS = ("language", "fingerprint", "pickling", "pairs", "buckets")
 
 
@@ -111,17 +113,11 @@ class _RefBuckets(beam.DoFn):
                 yield pair
 
 
-class RefCandidatePairs(beam.PTransform):
+class RefCandidatePairs(CandidatePairs):
     """CandidatePairs as it was: every (bucket key, story) through the shuffle."""
 
-    def expand(self, fps):
-        out = (fps
-               | "BucketKeys" >> beam.FlatMap(_ref_bucket_keys)
-               | "GroupByBucket" >> beam.GroupByKey()
-               | "Pairs" >> beam.ParDo(_RefBuckets()).with_outputs("edges", main="pairs"))
-        return {"pairs": out.pairs | "OnlyPairs" >> beam.Filter(lambda p: len(p) == 2)
-                | "DistinctPairs" >> beam.Distinct(),
-                "edges": out.edges | "OnlyEdges" >> beam.Filter(lambda p: len(p) == 3)}
+    bucket_keys = staticmethod(_ref_bucket_keys)
+    buckets = _RefBuckets
 
 
 def ablate(names) -> None:

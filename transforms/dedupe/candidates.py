@@ -203,11 +203,14 @@ def _bucket_keys(fp: Fingerprint):
 class CandidatePairs(beam.PTransform):
     """Fingerprint -> {'pairs': (a, b) to verify, 'edges': (a, b, 1.0) exact content matches}."""
 
+    bucket_keys = staticmethod(_bucket_keys)    # Fingerprint -> (group key, members' keys)
+    buckets = _Buckets                          # (group key, [...]) -> pairs and exact edges
+
     def expand(self, fps):
         out = (fps
-               | "BucketKeys" >> beam.FlatMap(_bucket_keys)
+               | "BucketKeys" >> beam.FlatMap(self.bucket_keys)
                | "GroupByShard" >> beam.GroupByKey()
-               | "Pairs" >> beam.ParDo(_Buckets()).with_outputs("edges", main="pairs"))
+               | "Pairs" >> beam.ParDo(self.buckets()).with_outputs("edges", main="pairs"))
         return {"pairs": out.pairs | "OnlyPairs" >> beam.Filter(lambda p: len(p) == 2)
                 | "DistinctPairs" >> beam.Distinct(),
                 "edges": out.edges | "OnlyEdges" >> beam.Filter(lambda p: len(p) == 3)}
