@@ -15,8 +15,7 @@ REQUIRES = [
     "feedparser>=6.0.11",       # RSS/Atom/RDF parsing
     "langdetect>=1.0.9",        # language identification
     "listparser>=0.20",         # OPML feed lists
-    "requests>=2.32",           # HTTP client (with urllib3 for pooling and retries)
-    "urllib3>=2.2",
+    "urllib3>=2.2",             # HTTP client: connection pooling (wirefeed adds deadlines, retries, guards)
     "w3lib>=2.1",               # URL canonicalisation
     "lxml>=5.0",                # HTML -> text
     "pyarrow>=16.0",            # Parquet with an explicit schema
@@ -37,13 +36,12 @@ setup(
     packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*"]),
     install_requires=REQUIRES,
     extras_require={
-        "test": ["pytest>=8.0", "pytest-timeout>=2.3", "pytest-httpserver>=1.0",
-                 # runner tests: Dataflow translation and gs:// (gcp), a real Dask cluster (dask),
-                 # a loopback GCS for Beam's gs:// FileSystem (tests/test_runners.py)
-                 "apache-beam[gcp,dask]>=2.77.0", "gcp-storage-emulator>=2026.7.19"],
+        "test": ["pytest>=8.0", "pytest-timeout>=2.3",
+                 # runner tests: Dataflow translation and gs:// (gcp), and a loopback GCS for
+                 # Beam's gs:// FileSystem (tests/pipeline/test_runners.py)
+                 "apache-beam[gcp]>=2.77.0", "gcp-storage-emulator>=2026.7.19"],
         "gcp": ["apache-beam[gcp]>=2.77.0"],     # gs:// paths, DataflowRunner
         "aws": ["apache-beam[aws]>=2.77.0"],     # s3:// paths
-        "dask": ["apache-beam[dask]>=2.77.0"],   # DaskRunner: dask + distributed (see docs/running-at-scale.md)
     },
     entry_points={"console_scripts": ["wirefeed=pipeline.main:main"]},
 )

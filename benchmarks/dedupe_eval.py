@@ -24,12 +24,12 @@ import apache_beam as beam
 
 from benchmarks.cluster_metrics import pairwise_scores
 from benchmarks.reprints import Item, generate
-from transforms.agencies import attribute
-from transforms.clean import content_hash
+from transforms.enrich.agencies.attribution import attribute
+from transforms.clean.stories import content_hash
 from transforms.dedupe import Dedupe
-from transforms.fingerprint import CONTAINMENT
+from transforms.dedupe.fingerprint import CONTAINMENT
 from transforms.records import Story
-from transforms.text import strip_chrome
+from transforms.clean.text import strip_chrome
 
 
 def item_to_story(item: Item) -> Story:

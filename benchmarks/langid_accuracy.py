@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.langid_accuracy [--limit 1000] [--prefixes 200,300,500,1000,3000]
 
 "before" is wirefeed's original detector (langdetect's own Detector on the title plus the first
-1000 characters of the text); "after" is transforms.language.LanguageDetector as it is now.
+1000 characters of the text); "after" is transforms.enrich.language.LanguageDetector as it is now.
 Three data sets, all under ../shared/data:
 1. langid/language-testdata/sentences: lingua's test sentences (75 languages, up to 1000 each,
    all shorter than 300 characters): accuracy per language and overall, before and after, and
@@ -40,7 +40,7 @@ ANSWER = {"nb": "no"}
 
 class ReferenceDetector:
     """wirefeed's detector before this change: langdetect's Detector itself on the title and
-    the first `detect_chars` characters of the text (the original transforms/language.py)."""
+    the first `detect_chars` characters of the text (the original transforms/enrich/language.py)."""
 
     def __init__(self, seed: int = 0, detect_chars: int = 1000, min_confidence: float = 0.80):
         from langdetect import DetectorFactory
@@ -54,7 +54,7 @@ class ReferenceDetector:
         self._min_confidence = min_confidence
 
     def detect(self, title: str, text: str, declared: Optional[str] = None) -> Tuple[str, float]:
-        from transforms.language import MIN_LETTERS, _LETTER, normalise_code
+        from transforms.enrich.language import MIN_LETTERS, _LETTER, normalise_code
         sample = (title or "") + "\n" + (text or "")[: self._detect_chars]
         declared_code = normalise_code(declared)
         letters = sum(3 if ord(c) >= 0x2E80 else 1 for c in _LETTER.findall(sample[:400]))
@@ -78,12 +78,12 @@ class ReferenceDetector:
 
 
 def _after(detect_chars: Optional[int] = None):
-    from transforms.language import DETECT_CHARS, LanguageDetector
+    from transforms.enrich.language import DETECT_CHARS, LanguageDetector
     return LanguageDetector(seed=0, detect_chars=detect_chars or DETECT_CHARS)
 
 
 def supported_languages() -> set:
-    from transforms.language import _model, normalise_code
+    from transforms.enrich.language import _model, normalise_code
     return {normalise_code(x) for x in _model().langlist}
 
 
@@ -147,8 +147,8 @@ def lingua_published() -> Dict[str, float]:
 def real_feed_items():
     """[(manifest language, title, text, declared language)] of the 47 real feeds, parsed and
     cleaned as the pipeline does."""
-    from transforms.clean import clean_story
-    from transforms.parse import parse_document
+    from transforms.clean.stories import clean_story
+    from transforms.parse.feeds import parse_document
     from transforms.records import UTC, FeedDocument, FeedSource
     items = []
     with open(os.path.join(REAL_FEEDS, "manifest.csv"), encoding="utf-8") as f:
@@ -188,7 +188,7 @@ def main(argv=None):
     if not os.path.isdir(SENTENCES):
         print(f"no language test data at {SENTENCES}")
         return 1
-    from transforms.language import DETECT_CHARS
+    from transforms.enrich.language import DETECT_CHARS
     before, after = ReferenceDetector(), _after()
     supported = supported_languages()
     sentences = load_sentences(a.limit)

@@ -13,10 +13,10 @@
 2. Measures, in one run, each measurement in a fresh subprocess (its peak memory is the child's
    ru_maxrss), the modes interleaved so that machine noise hits all of them alike:
    (a) `pipeline.main.run` on the DirectRunner, end to end to Parquet;
-   (b) a baseline loop with no Beam: read each feed file, transforms.parse.parse_document,
-       transforms.clean.clean_story, transforms.enrich.enrich_story (one LanguageDetector),
+   (b) a baseline loop with no Beam: read each feed file, transforms.parse.feeds.parse_document,
+       transforms.clean.stories.clean_story, transforms.enrich.stories.enrich_story (one LanguageDetector),
        transforms.dedupe.candidates.fingerprint_feed per feed, and the same Parquet partitions
-       (date, lang) written with pyarrow from transforms.schema.story_row / STORY_SCHEMA.
+       (date, lang) written with pyarrow from transforms.write.schema.story_row / STORY_SCHEMA.
    With --ablate, also each of them with one optimisation switched back to the code it replaced
    (benchmarks/throughput_reference.py), to show what each one buys end to end.
 3. Prints stories/s (wall clock, median of --repeats) and stories per CPU-second (user + system
@@ -134,14 +134,14 @@ def baseline(feeds_args, output: str, timers: dict = None) -> int:
     import pyarrow.parquet as pq
 
     import transforms.dedupe.candidates as candidates
-    import transforms.language as language
-    from transforms.clean import clean_story
-    from transforms.enrich import enrich_story
-    from transforms.fetch import read_path
-    from transforms.parse import parse_document
+    import transforms.enrich.language as language
+    from transforms.clean.stories import clean_story
+    from transforms.enrich.stories import enrich_story
+    from transforms.fetch.feeds import read_path
+    from transforms.parse.feeds import parse_document
     from transforms.read import expand_feed_arg
     from transforms.records import CANONICAL, UTC, FeedDocument
-    from transforms.schema import STORY_SCHEMA, story_row
+    from transforms.write.schema import STORY_SCHEMA, story_row
 
     timers = timers if timers is not None else collections.defaultdict(float)
     clock = time.process_time

@@ -18,7 +18,7 @@ ABLATIONS = ("language", "fingerprint", "pickling", "pairs", "buckets")
 
 
 def _ref_shingles(text: str) -> np.ndarray:
-    from transforms.fingerprint import SHINGLE_WORDS, _SPACELESS, shingle_text
+    from transforms.dedupe.fingerprint import SHINGLE_WORDS, _SPACELESS, shingle_text
     norm = shingle_text(text)
     words = norm.split()
     if len(_SPACELESS.findall(norm[:400])) > 40:
@@ -36,7 +36,7 @@ def _ref_shingles(text: str) -> np.ndarray:
 
 
 def _ref_minhash(hashes: np.ndarray, num_perm: int) -> np.ndarray:
-    from transforms.fingerprint import _A, _B, _MAX32, _MERSENNE
+    from transforms.dedupe.fingerprint import _A, _B, _MAX32, _MERSENNE
     if hashes.size == 0:
         return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
     hv = hashes.astype(np.uint64)[:, None]
@@ -54,7 +54,7 @@ def _ref_band_keys(sig, bands, rows, salt):
 
 
 def _ref_lsh_keys(hashes: np.ndarray) -> List[int]:
-    from transforms import fingerprint as F
+    from transforms.dedupe import fingerprint as F
     if hashes.size < F.MIN_SHINGLES:
         return []
     keys = _ref_band_keys(_ref_minhash(hashes, F.NUM_PERM), F.BANDS, F.ROWS, salt=1)
@@ -69,7 +69,7 @@ def _ref_fingerprint_feed(stories):
     with numpy's `%`."""
     from transforms.dedupe.candidates import Fingerprint, content_key
     from transforms.dedupe.exact import order_key
-    from transforms.fingerprint import boilerplate_paragraphs, without_paragraphs
+    from transforms.dedupe.fingerprint import boilerplate_paragraphs, without_paragraphs
     drop = boilerplate_paragraphs([s.text for s in stories]) if len(stories) > 1 else set()
     for s in stories:
         ordered = _ref_shingles(without_paragraphs(s.text, drop))
@@ -125,15 +125,15 @@ def ablate(names) -> None:
     runs the DoFns in it)."""
     for name in names:
         if name == "language":               # langdetect's own Detector, as before
-            import transforms.enrich
-            import transforms.language
+            import transforms.enrich.stories
+            import transforms.enrich.language
             from benchmarks.langid_accuracy import ReferenceDetector
-            transforms.language.LanguageDetector = ReferenceDetector
-            transforms.enrich.LanguageDetector = ReferenceDetector
+            transforms.enrich.language.LanguageDetector = ReferenceDetector
+            transforms.enrich.stories.LanguageDetector = ReferenceDetector
         elif name == "fingerprint":
-            import transforms.dedupe
+            import transforms.dedupe.batch
             import transforms.dedupe.candidates
-            transforms.dedupe.fingerprint_feed = _ref_fingerprint_feed
+            transforms.dedupe.batch.fingerprint_feed = _ref_fingerprint_feed
             transforms.dedupe.candidates.fingerprint_feed = _ref_fingerprint_feed
         elif name == "pickling":             # default pickling of Story and Fingerprint
             import transforms.dedupe.candidates as candidates
@@ -145,7 +145,7 @@ def ablate(names) -> None:
             import transforms.dedupe.candidates as candidates
             candidates.EMITTED_MAX = 0
         elif name == "buckets":              # one shuffled element per (bucket key, story)
-            import transforms.dedupe
-            transforms.dedupe.CandidatePairs = RefCandidatePairs
+            import transforms.dedupe.batch
+            transforms.dedupe.batch.CandidatePairs = RefCandidatePairs
         else:
             raise SystemExit(f"unknown optimisation {name!r}: one of {', '.join(ABLATIONS)}")

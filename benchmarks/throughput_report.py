@@ -57,18 +57,18 @@ def steps_of(stage_seconds: Dict[str, float]) -> Dict[str, float]:
 
 
 _STAGE_OF = (   # (substring of a function's file, stage), first match wins
-    ("transforms/parse.py", "parse"), ("transforms/charset.py", "parse"), ("feedparser", "parse"),
+    ("transforms/parse/feeds.py", "parse"), ("transforms/parse/charset.py", "parse"), ("feedparser", "parse"),
     ("sgmllib", "parse"), ("ftfy", "parse"), ("xml/sax", "parse"), ("html/parser", "parse"),
-    ("transforms/text.py", "clean"), ("transforms/chrome.py", "clean"), ("transforms/urls.py", "clean"),
-    ("transforms/clean.py", "clean"), ("w3lib", "clean"), ("lxml", "clean"),
-    ("langdetect", "language"), ("transforms/language.py", "language"),
-    ("transforms/agenc", "enrich"), ("transforms/enrich.py", "enrich"),
-    ("transforms/fingerprint.py", "dedupe"), ("transforms/dedupe", "dedupe"), ("numpy", "dedupe"),
-    ("pyarrow", "write"), ("transforms/schema.py", "write"), ("transforms/write.py", "write"),
-    ("transforms/commit.py", "write"),
+    ("transforms/clean/text.py", "clean"), ("transforms/clean/chrome.py", "clean"), ("transforms/clean/urls.py", "clean"),
+    ("transforms/clean/stories.py", "clean"), ("w3lib", "clean"), ("lxml", "clean"),
+    ("langdetect", "language"), ("transforms/enrich/language.py", "language"),
+    ("transforms/agenc", "enrich"), ("transforms/enrich/stories.py", "enrich"),
+    ("transforms/dedupe/fingerprint.py", "dedupe"), ("transforms/dedupe", "dedupe"), ("numpy", "dedupe"),
+    ("pyarrow", "write"), ("transforms/write/schema.py", "write"), ("transforms/write/partitioned.py", "write"),
+    ("transforms/write/commit.py", "write"),
     ("apache_beam/coders", "beam: coders"), ("transforms/records.py", "beam: coders"),
     ("apache_beam", "beam: runner"), ("grpc", "beam: runner"), ("google/protobuf", "beam: runner"),
-    ("transforms/read.py", "read"), ("transforms/fetch.py", "read"),
+    ("transforms/read.py", "read"), ("transforms/fetch/feeds.py", "read"),
     ("benchmarks/throughput.py", "baseline loop"),
 )
 
@@ -123,7 +123,7 @@ def _best(fn, repeats: int = 3) -> float:
     """Smallest CPU seconds of `repeats` calls of fn() (the least disturbed by other load).
     The agency analysis cache is emptied first: in the pipeline, attribution (Enrich) and
     credit stripping (Dedupe) of a story run in different stages."""
-    from transforms.agencies import _analyse
+    from transforms.enrich.agencies.attribution import _analyse
     best = float("inf")
     for _ in range(repeats):
         _analyse.cache_clear()
@@ -140,16 +140,16 @@ def parts(corpus: str, limit: int = 3000) -> None:
 
     import transforms.dedupe.candidates as candidates
     from benchmarks.langid_accuracy import ReferenceDetector
-    from transforms.agencies import attribute
-    from transforms.clean import clean_story, content_hash
-    from transforms.fetch import read_path
-    from transforms.language import LanguageDetector
-    from transforms.parse import parse_document
+    from transforms.enrich.agencies.attribution import attribute
+    from transforms.clean.stories import clean_story, content_hash
+    from transforms.fetch.feeds import read_path
+    from transforms.enrich.language import LanguageDetector
+    from transforms.parse.feeds import parse_document
     from transforms.read import expand_feed_arg
     from transforms.records import UTC, FeedDocument, Story
-    from transforms.schema import story_row
-    from transforms.text import clean_html, html_to_text, normalize_for_hash
-    from transforms.urls import canonical_url
+    from transforms.write.schema import story_row
+    from transforms.clean.text import clean_html, html_to_text, normalize_for_hash
+    from transforms.clean.urls import canonical_url
 
     with open(os.path.join(corpus, "corpus.json")) as f:
         info = json.load(f)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import logging
 import re
-import secrets
 import sys
 from typing import List, Optional
 
@@ -23,10 +21,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.build import build
+from pipeline.runs import UsageError, exit_code, make_run_id, print_summary, read_summary, safe_options
 from pipeline.options import FORMATS, WirefeedOptions
+from pipeline.streaming import run_streaming
 from transforms.read import is_url, match_paths
 from transforms.records import UTC
-from transforms.commit import LockHeld, acquire_lock, join, recover, release_lock, summary_path
+from transforms.write.commit import LockHeld, acquire_lock, join, recover, release_lock
 from transforms.dedupe.state import read_current
 
 EXAMPLES = """examples:
@@ -35,11 +35,6 @@ EXAMPLES = """examples:
   wirefeed --feeds gs://b/feeds.opml --output gs://b/wirefeed --runner DataflowRunner \\
       --project P --region us-central1 --temp_location gs://b/tmp --setup_file ./setup.py
 Every flag not listed here is passed to Apache Beam (--runner, --direct_num_workers, ...)."""
-_SECRET = re.compile(r"secret|password|token|credential|api_?key|private_key", re.I)
-
-
-class UsageError(Exception):
-    """A wrong command line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,11 +48,6 @@ def make_parser() -> argparse.ArgumentParser:
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     WirefeedOptions._add_argparse_args(parser)
     return parser
-
-
-def make_run_id(now: Optional[_dt.datetime] = None) -> str:
-    now = now or _dt.datetime.now(UTC)
-    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def _input_folder(arg: str) -> Optional[str]:
@@ -159,44 +149,29 @@ def parse_time(text: str) -> _dt.datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+UNSUPPORTED_RUNNERS = {
+    "daskrunner": "Beam's DaskRunner delivers every tagged output to every tag, drops what "
+                  "finish_bundle emits and runs no state, so wirefeed cannot run on it; use the "
+                  "DirectRunner (--direct_running_mode=multi_processing) on one machine, or the "
+                  "DataflowRunner or PortableRunner (Flink, Spark) on a cluster",
+}
+
+
+def check_runner(argv: List[str]) -> None:
+    """UsageError for a runner wirefeed refuses (see UNSUPPORTED_RUNNERS)."""
+    runner = PipelineOptions(argv).view_as(StandardOptions).runner
+    name = (runner if isinstance(runner, str) else type(runner).__name__ if runner else "") or ""
+    reason = UNSUPPORTED_RUNNERS.get(name.rsplit(".", 1)[-1].lower())
+    if reason:
+        raise UsageError(f"--runner {name} is not supported: {reason}")
+
+
 def parse_args(argv: List[str]):
     """(wirefeed namespace, argv for Beam); raises UsageError."""
     known, _ = make_parser().parse_known_args(argv)
     validate(known)
+    check_runner(argv)
     return known
-
-
-def _safe_options(options: PipelineOptions) -> dict:
-    out = {}
-    for k, v in sorted(options.get_all_options(drop_default=True).items()):
-        if _SECRET.search(k):
-            continue
-        out[k] = v if isinstance(v, (str, int, float, bool, list, type(None))) else str(v)
-    return out
-
-
-def print_summary(summary: dict, output: str, stream=None) -> None:
-    c = summary["counts"]
-    lines = [
-        f"wirefeed run {summary['run_id']} ({summary.get('runner')})",
-        f"  feeds    {c['feeds_total']} total: {c['feeds_ok']} ok, {c['feeds_not_modified']} not modified, "
-        f"{c['feeds_failed']} failed",
-        f"  entries  {c['entries_total']}: {c['stories']} stories, {c['duplicates']} duplicates, "
-        f"{c['already_seen']} already seen, {c['entry_dead_letters']} entry dead letters",
-        f"  dead letters {c['dead_letters']}",
-        "  by language  " + (", ".join(f"{k} {v}" for k, v in summary["by_language"].items()) or "-"),
-        "  by agency    " + (", ".join(f"{k} {v}" for k, v in summary["by_agency"].items()) or "-"),
-        f"  output   {output}  (summary: {summary_path(output, summary['run_id'])})",
-    ]
-    print("\n".join(lines), file=stream or sys.stdout)
-
-
-def read_summary(output: str, run_id: str) -> Optional[dict]:
-    path = summary_path(output, run_id)
-    if not FileSystems.exists(path):
-        return None
-    with FileSystems.open(path) as f:
-        return json.loads(f.read().decode("utf-8"))
 
 
 def run(argv: Optional[List[str]] = None) -> int:
@@ -207,10 +182,9 @@ def run(argv: Optional[List[str]] = None) -> int:
         print(f"wirefeed: error: {e}", file=sys.stderr)
         return 2
     if PipelineOptions(argv).view_as(StandardOptions).streaming:  # streaming mode (docs/streaming.md)
-        from pipeline.streaming import run_streaming
         return run_streaming(argv, known)
     run_id = known.run_id or make_run_id()
-    # Local paths become absolute: workers may run in another folder (portable runners, Dask).
+    # Local paths become absolute: workers may run in another folder (portable runners).
     beam_argv = absolutise_paths(argv) + ["--run_id", run_id, "--format", known.format]
     options = PipelineOptions(beam_argv)
     opts = options.view_as(WirefeedOptions)
@@ -218,7 +192,7 @@ def run(argv: Optional[List[str]] = None) -> int:
     header = {"run_id": run_id,
               "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
               "runner": runner if isinstance(runner, str) else type(runner).__name__,
-              "options": _safe_options(options)}
+              "options": safe_options(options)}
     as_of = parse_time(opts.as_of) if opts.as_of else _dt.datetime.now(UTC)
     state_dir = opts.state or join(opts.output, "state")
     try:
@@ -232,7 +206,7 @@ def run(argv: Optional[List[str]] = None) -> int:
         p = beam.Pipeline(options=options)
         build(p, opts, run_id, header, state_dir, read_current(state_dir), as_of)
         state = p.run().wait_until_finish()
-    except Exception as e:  # the run failed: nothing was committed (see transforms/commit.py)
+    except Exception as e:  # the run failed: nothing was committed (see transforms/write/commit.py)
         logging.exception("wirefeed: run %s failed", run_id)
         reason = " ".join(line.strip() for line in str(e).splitlines() if line.strip())[:600]
         print(f"wirefeed: run {run_id} failed, nothing was committed: {type(e).__name__}: {reason}",
@@ -256,21 +230,6 @@ def run(argv: Optional[List[str]] = None) -> int:
         return 0
     print_summary(summary, opts.output)
     return exit_code(summary, opts.fail_on_dead_letters)
-
-
-def exit_code(summary: dict, fail_on_dead_letters: bool) -> int:
-    """The exit code a scheduler acts on, from a committed run summary (see the module doc)."""
-    c = summary["counts"]
-    if c["feeds_total"] and c["feeds_failed"] == c["feeds_total"]:
-        print("wirefeed: every feed failed", file=sys.stderr)
-        return 1
-    if not c["feeds_total"]:
-        print("wirefeed: no feed was read (see dead_letter/)", file=sys.stderr)
-        return 1
-    if fail_on_dead_letters and c["dead_letters"]:
-        print(f"wirefeed: {c['dead_letters']} dead letters (--fail-on-dead-letters)", file=sys.stderr)
-        return 3
-    return 0
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ dashes on the command line, underscores where Beam rebuilds options from a dicti
 """
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.fingerprint import CONTAINMENT
+from transforms.dedupe.fingerprint import CONTAINMENT
 
 FORMATS = ("parquet", "jsonl")
 DEFAULT_MAX_BYTES = 20_000_000

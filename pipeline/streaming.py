@@ -28,16 +28,16 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.build import fetch_settings
-from pipeline.main import (UsageError, _safe_options, exit_code, make_run_id, print_summary, read_summary)
+from pipeline.runs import UsageError, exit_code, make_run_id, print_summary, read_summary, safe_options
 from pipeline.options import WirefeedOptions
 from transforms import Clean, Enrich, ParseFeeds
-from transforms.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
+from transforms.write.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
                                summary_path, write_text_atomically)
-from transforms.poll import FOREVER, PollFeeds, forget_stop, request_stop, stop_event
-from transforms.read import _dedupe_sources, expand_feed_arg
+from transforms.fetch.poll import FOREVER, PollFeeds, forget_stop, request_stop, stop_event
+from transforms.read import expand_feed_arg, unique_source
 from transforms.records import UTC, DeadLetter, FeedSource
-from transforms.stream_dedupe import StreamDedupe
-from transforms.window_write import DEFAULT_LATENESS, WindowedWrite, _CommitSummary, empty_summary
+from transforms.dedupe.stream import StreamDedupe
+from transforms.write.windowed import DEFAULT_LATENESS, WindowedWrite, commit_summary, empty_summary
 
 
 def validate_streaming(known) -> None:
@@ -62,7 +62,7 @@ def expand_sources(feed_args: Sequence[str]) -> Tuple[List[FeedSource], List[Dea
                 found.setdefault(source.location, []).append(source)
         except Exception as e:  # an unreadable list is a dead letter, never a crash
             dead.append(DeadLetter.from_exception("read", arg, e))
-    return [_dedupe_sources(group) for _, group in sorted(found.items())], dead
+    return [unique_source(group) for _, group in sorted(found.items())], dead
 
 
 def tick_count(poll_interval: float, run_for: Optional[float], max_polls: Optional[int]) -> int:
@@ -164,7 +164,7 @@ def _finish_summary(output: str, run_id: str, header: dict, stopped_by: str) -> 
     before its first poll (nothing was processed, so nothing else was written)."""
     summary = read_summary(output, run_id)
     if summary is None:
-        list(_CommitSummary(output, run_id, header).process(empty_summary()))
+        commit_summary(output, run_id, header, empty_summary())
         summary = read_summary(output, run_id)
     summary.setdefault("streaming", {})["stopped_by"] = stopped_by
     write_text_atomically(summary_path(output, run_id), json.dumps(summary, indent=2, ensure_ascii=False))
@@ -185,7 +185,7 @@ def run_streaming(argv: List[str], known) -> int:
     header = {"run_id": run_id,
               "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
               "runner": runner if isinstance(runner, str) else type(runner).__name__,
-              "options": _safe_options(options),
+              "options": safe_options(options),
               "mode": "streaming",
               "streaming": streaming_settings(opts)}
     try:

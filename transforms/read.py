@@ -134,7 +134,7 @@ class _ExpandFeedArg(beam.DoFn):
                 "dead_letter", DeadLetter.from_exception("read", arg, e))
 
 
-def _dedupe_sources(sources: Iterable[FeedSource]) -> FeedSource:
+def unique_source(sources: Iterable[FeedSource]) -> FeedSource:
     """Several lists naming one feed: keep one, preferring the richest metadata."""
     ranked = sorted(sources, key=lambda s: (s.agency is None, s.source_name is None,
                                             s.source_name or "", s.listed_in or ""))
@@ -155,5 +155,5 @@ class ReadFeedList(beam.PTransform):
         sources = (expanded["sources"]
                    | "KeyByLocation" >> beam.Map(lambda s: (s.location, s))
                    | "GroupByLocation" >> beam.GroupByKey()
-                   | "OnePerFeed" >> beam.MapTuple(lambda _, group: _dedupe_sources(group)))
+                   | "OnePerFeed" >> beam.MapTuple(lambda _, group: unique_source(group)))
         return {"sources": sources, "dead_letter": expanded["dead_letter"]}

@@ -16,9 +16,9 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from transforms.dedupe.exact import order_key
-from transforms.fingerprint import (is_duplicate, lsh_keys, shingle_text_cached,
+from transforms.dedupe.fingerprint import (is_duplicate, lsh_keys, shingle_text_cached,
                                     shingles_of_normalised, similarity)
-from transforms.text import normalize_for_hash
+from transforms.clean.text import normalize_for_hash
 
 ALL_PAIRS_MAX = 12
 # Two stories of one feed are a reprint pair only from this containment: a feed's templated
@@ -211,9 +211,7 @@ class CandidatePairs(beam.PTransform):
                | "BucketKeys" >> beam.FlatMap(self.bucket_keys)
                | "GroupByShard" >> beam.GroupByKey()
                | "Pairs" >> beam.ParDo(self.buckets()).with_outputs("edges", main="pairs"))
-        return {"pairs": out.pairs | "OnlyPairs" >> beam.Filter(lambda p: len(p) == 2)
-                | "DistinctPairs" >> beam.Distinct(),
-                "edges": out.edges | "OnlyEdges" >> beam.Filter(lambda p: len(p) == 3)}
+        return {"pairs": out.pairs | "DistinctPairs" >> beam.Distinct(), "edges": out.edges}
 
 
 class _Verify(beam.DoFn):

@@ -138,8 +138,8 @@ class ConnectedComponents(beam.PTransform):
                    | "OneGroup" >> beam.Map(lambda pair: (None, pair))
                    | "Residual" >> beam.GroupByKey()
                    | "UnionFind" >> beam.FlatMapTuple(_union_find_counted))
-        # Relabel with a join rather than a side input (side inputs derived from the main graph
-        # are recomputed per partition on some runners, e.g. Dask).
+        # Relabel with a join rather than a side input: a side input derived from the main graph
+        # is broadcast to every worker, a join moves each label once.
         connected = ({"nodes": labels | "ByLabel" >> beam.MapTuple(lambda node, label: (label, node)),
                       "root": mapping}
                      | "JoinMapping" >> beam.CoGroupByKey()

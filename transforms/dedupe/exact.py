@@ -11,7 +11,7 @@ from typing import Iterable, List, Tuple
 
 import apache_beam as beam
 
-from transforms.clean import stable_id
+from transforms.clean.stories import stable_id
 from transforms.records import UTC, Story
 from transforms.tagged import TypedParDo
 

@@ -20,7 +20,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedupe.candidates import Fingerprint
 from transforms.records import FeedDocument
-from transforms.write import PartitionWritten, join, staging_root
+from transforms.write.partitioned import PartitionWritten, join, staging_root
 
 CURRENT = "CURRENT"
 STATE_SHARDS = 4
@@ -62,7 +62,7 @@ def frozen_root(label: str) -> str:
 
 
 def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime) -> dict:
-    from transforms.fingerprint import sketch
+    from transforms.dedupe.fingerprint import sketch
     return {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
             "content_key": fp.content_key, "feed_agency": fp.feed_agency,
             "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys)}

@@ -1,0 +1,170 @@
+"""Dedupe: exact copies and near-duplicate reprints, within a run and across runs.
+
+    stories ─ExactIdentity─► unique ids + exact edges
+            ─SplitSeen (join with the state)─► already seen │ new stories │ remembered rows kept
+    new stories ─Fingerprint (per feed: boilerplate out)─► fingerprints ◄─ remembered fingerprints
+            ─CandidatePairs (LSH buckets, content hash)─► ─VerifyPairs (containment)─► edges
+            ─ConnectedComponents─► (node, smallest label) ─Resolve─► dispositions, similarity,
+                                                                       inferred agencies, state rows
+The smallest label of a component is its canonical story: a story remembered from an earlier
+run first, then an agency's own item, then the earliest published (see exact.order_key).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import NamedTuple, Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
+from transforms.dedupe.components import ConnectedComponents
+from transforms.dedupe.exact import ExactIdentity, label_id
+from transforms.dedupe.state import row_fingerprint, state_row
+from transforms.dedupe.fingerprint import CONTAINMENT, similarity
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, Story
+from transforms.tagged import TypedParDo
+
+__all__ = ["Dedupe"]
+
+
+class _SplitSeen(beam.DoFn):
+    """Per story id: a story already in the state is 'already seen' (its row is refreshed);
+    a remembered row nobody saw is kept until it leaves the window."""
+
+    def __init__(self, as_of: _dt.datetime, window_days: float):
+        self._as_of = as_of
+        self._oldest = as_of - _dt.timedelta(days=window_days)
+        self._expired = Metrics.counter("dedupe", "state_rows_expired")
+
+    def process(self, element):
+        _, grouped = element
+        stories, rows = list(grouped["story"]), list(grouped["row"])
+        row = dict(rows[0]) if rows else None
+        if row is not None and (row["seen_at"] is None or row["seen_at"] < self._oldest):
+            self._expired.inc()      # left the window: forgotten
+            row = None
+        if row is None:
+            yield from stories
+            return
+        if stories:
+            row["seen_at"] = self._as_of
+            for s in stories:
+                s.disposition = ALREADY_SEEN
+                yield beam.pvalue.TaggedOutput("seen", s)
+        yield beam.pvalue.TaggedOutput("rows", row)
+
+
+class Member(NamedTuple):
+    """A new story of a component, keyed by the component's root id."""
+    root: str
+    value: tuple                 # (story, shingles, n_shingles)
+
+
+class AgencyOf(NamedTuple):
+    root: str
+    agency: str
+
+
+class RootSet(NamedTuple):
+    story_id: str
+    value: tuple                 # (shingles, n_shingles)
+
+
+class _ByRoot(beam.DoFn):
+    """(id, {'story', 'fp', 'label'}) -> members by root, state rows, agencies by root.
+    Each output has its own record type, so TypedParDo keeps them apart on every runner."""
+
+    def __init__(self, as_of):
+        self._as_of = as_of
+
+    def process(self, kv_story_fp_label):
+        story_id, g = kv_story_fp_label
+        labels, fps, stories = list(g["label"]), list(g["fp"]), list(g["story"])
+        if not labels or not fps:  # cannot happen: every story has a fingerprint; never lose one
+            for story in stories:
+                yield Member(story_id, (story, None, 0))
+            return
+        label, fp = labels[0], fps[0]
+        root = label_id(label)
+        if fp.feed_agency:
+            yield beam.pvalue.TaggedOutput("agencies", AgencyOf(root, fp.feed_agency))
+        yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
+        if fp.old:
+            return
+        yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of))
+        for story in stories:
+            yield Member(root, (story, fp.shingles, fp.n_shingles))
+
+
+def _resolve(element):
+    root, g = element
+    roots = list(g["root"])
+    agencies = sorted(set(g["agencies"]))
+    for story, shingles, n in g["members"]:
+        if story.story_id == root:
+            story.disposition, story.duplicate_of, story.similarity = CANONICAL, None, None
+        else:
+            story.disposition, story.duplicate_of = DUPLICATE, root
+            if roots and shingles is not None:
+                containment, _ = similarity(shingles, n, roots[0][0], roots[0][1])
+                story.similarity = round(float(containment), 4)
+            else:
+                story.similarity = None
+        story.cluster_id = root
+        inferred = [a for a in agencies if a not in story.agencies and a not in story.agencies_inferred]
+        story.agencies_inferred = sorted(set(story.agencies_inferred) | set(inferred))
+        story.agency_sourced = bool(story.agencies or story.agencies_inferred)
+        yield story
+
+
+class Dedupe(beam.PTransform):
+    """Story -> {'stories': every story with its disposition, 'state_rows': the next state}.
+
+    `state_rows` is the PCollection of remembered rows (ReadState), or None for no memory.
+    """
+
+    def __init__(self, state_rows=None, as_of: Optional[_dt.datetime] = None, window_days: float = 7,
+                 threshold: float = CONTAINMENT):
+        super().__init__()
+        self._state_rows = state_rows
+        self._as_of = as_of or _dt.datetime.now(_dt.timezone.utc)
+        self._window_days = window_days
+        self._threshold = threshold
+
+    def expand(self, stories):
+        exact = stories | "ExactIdentity" >> ExactIdentity()
+        old_rows = self._state_rows
+        if old_rows is None:
+            old_rows = stories.pipeline | "NoState" >> beam.Create([])
+        split = ({"story": exact["stories"] | "StoryById" >> beam.Map(lambda s: (s.story_id, s)),
+                  "row": old_rows | "RowById" >> beam.Map(lambda r: (r["story_id"], r))}
+                 | "JoinState" >> beam.CoGroupByKey()
+                 | "SplitSeen" >> TypedParDo(_SplitSeen(self._as_of, self._window_days),
+                                             {"new": Story, "seen": Story, "rows": dict}))
+        new, seen = split["new"], split["seen"]
+        fps = ((new | "KeyByFeed" >> beam.Map(lambda s: (s.feed_url, s))
+                | "GroupByFeed" >> beam.GroupByKey()
+                | "Fingerprint" >> beam.FlatMapTuple(lambda _, group: fingerprint_feed(list(group))),
+                split["rows"] | "Remembered" >> beam.Map(row_fingerprint))
+               | "AllFingerprints" >> beam.Flatten())
+        candidates = fps | "CandidatePairs" >> CandidatePairs()
+        verified = candidates["pairs"] | "VerifyPairs" >> VerifyPairs(fps, self._threshold)
+        edges = (exact["edges"], candidates["edges"], verified) | "Edges" >> beam.Flatten()
+        labels = ({"edges": edges, "labels": fps | "InitialLabels" >> beam.Map(lambda f: (f.story_id, f.label))}
+                  | "ConnectedComponents" >> ConnectedComponents())
+        joined = ({"story": new | "NewById" >> beam.Map(lambda s: (s.story_id, s)),
+                   "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, f)),
+                   "label": labels}
+                  | "JoinLabels" >> beam.CoGroupByKey()
+                  | "ByRoot" >> TypedParDo(_ByRoot(self._as_of), {"members": Member, "agencies": AgencyOf,
+                                                                 "root_sets": RootSet, "rows": dict}))
+        resolved = ({"members": joined["members"] | "MemberKV" >> beam.Map(tuple),
+                     "root": joined["root_sets"] | "RootKV" >> beam.Map(tuple),
+                     "agencies": joined["agencies"] | "AgencyKV" >> beam.Map(tuple)}
+                    | "JoinRoots" >> beam.CoGroupByKey()
+                    | "Resolve" >> beam.FlatMap(_resolve))
+        return {
+            "stories": (resolved, seen) | "AllStories" >> beam.Flatten(),
+            "state_rows": (joined["rows"], split["rows"]) | "StateRows" >> beam.Flatten(),
+        }

@@ -1,0 +1,200 @@
+"""Near-duplicate fingerprints: shingles, MinHash, LSH keys and the verifying similarity.
+
+Pure functions (numpy), no Beam. A story's text is compared without its credit lines and
+without its outlet's boilerplate paragraphs (removed per feed by the Dedupe transform), as
+word 5-grams of the normalised text (character 5-grams for scripts written without spaces).
+
+Two families of LSH keys find candidates:
+- 42 bands x 3 rows over a 126-permutation MinHash of all shingles: catches copies whose
+  Jaccard similarity is high (full reprints, dropped or added paragraphs, light edits);
+- 12 bands x 2 rows over a 24-permutation MinHash of the first LEAD_SHINGLES shingles: catches
+  abridged copies, which keep the lead but share only a small part of a long original.
+Candidates are verified with the exact shingle sets: containment |A∩B| / min(|A|, |B|) catches
+abridgement, and both texts must have at least MIN_SHINGLES shingles (titles alone never match).
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from typing import List, Sequence, Tuple
+
+import numpy as np
+
+from transforms.enrich.agencies.attribution import strip_credits
+from transforms.clean.text import normalize_for_hash
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+BANDS, ROWS = 42, 3
+LEAD_SHINGLES = 20
+LEAD_BANDS, LEAD_ROWS = 12, 2
+LEAD_PERM = LEAD_BANDS * LEAD_ROWS
+MIN_SHINGLES = 8            # both texts need at least this many shingles (12 words) to be compared
+CONTAINMENT = 0.50          # verified duplicate when containment >= this (chosen by measurement)
+SKETCH_SIZE = 256           # bottom-k sketch kept in the cross-run state
+
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX32 = np.uint64(0xFFFFFFFF)
+_SHIFT61 = np.uint64(61)
+_rng = np.random.RandomState(1)   # fixed: the permutations are part of the state's format
+_A = _rng.randint(1, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.randint(0, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+_SPACELESS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\u3040-\u30ff\u0e00-\u0e7f]")
+
+
+def shingle_text(text: str) -> str:
+    """The text that is shingled: credits removed, normalised."""
+    return normalize_for_hash(strip_credits(text or ""))
+
+
+def shingle_text_cached(text: str, paragraph_norms: dict) -> str:
+    """`shingle_text(text)`, normalising only the paragraphs not in `paragraph_norms`
+    (paragraph -> normalize_for_hash(paragraph), filled as it goes).
+
+    normalize_for_hash works character by character (NFKC, case folding, a translation table)
+    and then joins the words with single spaces, and a blank line is a boundary none of these
+    steps crosses, so normalising a text equals joining its paragraphs' normalised forms with
+    spaces (tests/test_throughput_parts.py checks it on real and generated texts). Credits are
+    removed first, which touches a paragraph or two: the others are usually already known from
+    the feed's boilerplate detection.
+    """
+    out = []
+    for para in strip_credits(text or "").split("\n\n"):
+        norm = paragraph_norms.get(para)
+        if norm is None:
+            norm = paragraph_norms[para] = normalize_for_hash(para)
+        if norm:
+            out.append(norm)
+    return " ".join(out)
+
+
+def shingles(text: str) -> np.ndarray:
+    """Ordered (by first position) unique 32-bit shingle hashes of a text."""
+    return shingles_of_normalised(shingle_text(text))
+
+
+def shingles_of_normalised(norm: str) -> np.ndarray:
+    """`shingles` of a text already through `shingle_text`."""
+    if len(_SPACELESS.findall(norm[:400])) > 40:      # Chinese, Japanese, Korean, Thai
+        chars = norm.replace(" ", "")
+        grams = [chars[i:i + SHINGLE_WORDS] for i in range(max(1, len(chars) - SHINGLE_WORDS + 1))]
+        if not grams or not grams[0]:
+            return np.zeros(0, dtype=np.uint32)
+        hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32,
+                             count=len(grams))
+    elif not norm:
+        return np.zeros(0, dtype=np.uint32)
+    elif "  " in norm or norm[0] == " " or norm[-1] == " ":
+        # not the single-spaced shape normalize_for_hash gives: the general way
+        words = norm.split()
+        if not words:
+            return np.zeros(0, dtype=np.uint32)
+        grams = [" ".join(words[i:i + SHINGLE_WORDS])
+                 for i in range(max(1, len(words) - SHINGLE_WORDS + 1))]
+        hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32,
+                             count=len(grams))
+    else:
+        # Words are separated by single spaces, so a gram of 5 words is a slice of the UTF-8
+        # bytes from the start of its first word to the end of its fifth: hash the slices.
+        raw = norm.encode("utf-8")
+        spaces = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 32).tolist()
+        if len(spaces) < SHINGLE_WORDS:                 # five words or fewer: one gram
+            hashes = np.array([zlib.crc32(raw)], dtype=np.uint32)
+        else:
+            starts = [0] + [i + 1 for i in spaces[:len(spaces) - SHINGLE_WORDS + 1]]
+            ends = spaces[SHINGLE_WORDS - 1:] + [len(raw)]
+            crc32 = zlib.crc32
+            hashes = np.array([crc32(raw[a:b]) for a, b in zip(starts, ends)], dtype=np.uint32)
+    _, first = np.unique(hashes, return_index=True)
+    return hashes[np.sort(first)]
+
+
+def minhash(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
+    """MinHash signature (uint32) of a set of 32-bit hashes; empty set -> all max.
+
+    Each permutation is ((h * a + b) mod 2**64) mod (2**61 - 1), low 32 bits. The modulo by the
+    Mersenne prime is done with shifts (x mod (2**61-1) == (x >> 61) + (x & (2**61-1)), less
+    2**61-1 if that reaches it), which gives the same values as numpy's `%` several times faster.
+    """
+    if hashes.size == 0:
+        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    hv = hashes.astype(np.uint64)[:, None]
+    with np.errstate(over="ignore"):
+        y = hv * _A[None, :num_perm]
+        y += _B[None, :num_perm]
+    r = mod_mersenne61(y)
+    r &= _MAX32
+    return r.min(axis=0).astype(np.uint32)
+
+
+def mod_mersenne61(y: np.ndarray) -> np.ndarray:
+    """y % (2**61 - 1) for a uint64 array (y is overwritten): (y >> 61) + (y & M), since
+    2**61 = 1 (mod M); that sum is at most M + 7, so one conditional subtraction finishes it."""
+    r = y & _MERSENNE
+    y >>= _SHIFT61
+    r += y
+    with np.errstate(over="ignore"):
+        np.minimum(r, r - _MERSENNE, out=r)             # r - M wraps to a huge value when r < M
+    return r
+
+
+def _band_keys(sig: np.ndarray, bands: int, rows: int, salt: int) -> List[int]:
+    raw = np.ascontiguousarray(sig, dtype=np.uint32).tobytes()   # the bands are slices of it
+    width = rows * 4
+    crc32 = zlib.crc32
+    return [(salt << 40) | (b << 32) | crc32(raw[b * width:(b + 1) * width]) for b in range(bands)]
+
+
+def lsh_keys(hashes: np.ndarray) -> List[int]:
+    """LSH bucket keys (ints) of a story's shingles: full-text bands, then lead bands."""
+    if hashes.size < MIN_SHINGLES:
+        return []
+    keys = _band_keys(minhash(hashes), BANDS, ROWS, salt=1)
+    lead = hashes[:LEAD_SHINGLES]
+    keys += _band_keys(minhash(lead, LEAD_PERM), LEAD_BANDS, LEAD_ROWS, salt=2)
+    return keys
+
+
+def sketch(hashes: np.ndarray, k: int = SKETCH_SIZE) -> np.ndarray:
+    """Bottom-k sketch: the k smallest hashes, sorted (the whole set when it is smaller)."""
+    return np.sort(hashes)[:k] if hashes.size > k else np.sort(hashes)
+
+
+def similarity(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> Tuple[float, float]:
+    """(containment, jaccard) of two shingle sets given as sorted (possibly bottom-k) arrays.
+
+    Exact when both arrays hold their whole sets; otherwise the bottom-k estimator.
+    """
+    if n_a == 0 or n_b == 0:
+        return 0.0, 0.0
+    if a.size == n_a and b.size == n_b:
+        inter = np.intersect1d(a, b, assume_unique=True).size
+    else:
+        k = min(a.size, b.size)
+        union_k = np.union1d(a, b)[:k]
+        both = np.intersect1d(np.intersect1d(union_k, a, assume_unique=True), b, assume_unique=True).size
+        j = both / k if k else 0.0
+        inter = j * (n_a + n_b) / (1 + j)
+    jaccard = inter / (n_a + n_b - inter)
+    return min(1.0, inter / min(n_a, n_b)), min(1.0, jaccard)
+
+
+def is_duplicate(containment: float, n_a: int, n_b: int, threshold: float = CONTAINMENT) -> bool:
+    return min(n_a, n_b) >= MIN_SHINGLES and containment >= threshold
+
+
+def boilerplate_paragraphs(texts: Sequence[str], min_stories: int = 2) -> set:
+    """Normalised paragraphs that recur in at least `min_stories` different texts of one feed
+    (identical texts count once: a story carried twice is not a template)."""
+    counts = {}
+    for text in dict.fromkeys(texts):
+        for para in {normalize_for_hash(p) for p in (text or "").split("\n\n")}:
+            if para:
+                counts[para] = counts.get(para, 0) + 1
+    return {p for p, n in counts.items() if n >= min_stories}
+
+
+def without_paragraphs(text: str, drop: set) -> str:
+    if not drop:
+        return text
+    return "\n\n".join(p for p in (text or "").split("\n\n") if normalize_for_hash(p) not in drop)

@@ -1,0 +1,171 @@
+"""The near-duplicate index of the streaming dedupe: the stories of one language seen within the
+dedupe window, with their sketches, LSH keys and clusters; pure Python, kept in Beam state by
+transforms/dedupe/stream.py (_NearDuplicates), which also documents the rules it implements."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from transforms.dedupe.candidates import content_key
+from transforms.dedupe.fingerprint import CONTAINMENT, is_duplicate, lsh_keys, similarity, sketch
+from transforms.records import CANONICAL, DUPLICATE, Story
+
+BUCKET_SCAN = 8           # members looked at per LSH bucket: the oldest and the newest this many
+MAX_VERIFY = 64           # containment checks per arriving story
+
+
+class NearDuplicateIndex:
+    """The stories of one language seen within the dedupe window.
+
+    entries: story_id -> [seen, first, root, sketch, n, keys, content_key]. Every change is
+    also returned as a log record (`decide`, `touch`); `apply` replays records and `records`
+    gives the compact log of the current entries, so the index can live in an append-only
+    BagState (see _NearDuplicates)."""
+
+    def __init__(self):
+        self.newest = 0.0                   # the newest fetch time seen (this language's "now")
+        self.oldest = float("inf")          # a lower bound of the entries' last-seen times
+        self.entries: Dict[str, list] = {}
+        self.buckets: Dict[Any, List[str]] = {}
+        self.agencies: Dict[str, List[str]] = {}
+
+    def __len__(self):
+        return len(self.entries)
+
+    # -- the log
+    def apply(self, record: tuple) -> None:
+        kind = record[0]
+        if kind == "add":
+            _, sid, seen, first, root, sk, n, keys, ckey, agency = record
+            self._remember(sid, seen, root, sk, n, keys, ckey, first=first)
+            if agency:
+                self.agencies[root] = sorted(set(self.agencies.get(root, ())) | {agency})
+        elif kind == "touch":
+            _, sid, when = record
+            e = self.entries.get(sid)
+            if e is not None:
+                e[0] = max(e[0], when)
+            self.newest = max(self.newest, when)
+        elif kind == "agencies":
+            _, root, names = record
+            self.agencies[root] = list(names)
+
+    def records(self) -> List[tuple]:
+        out = [("add", sid, e[0], e[1], e[2], e[3], e[4], e[5], e[6], None) for sid, e in self.entries.items()]
+        out += [("agencies", root, names) for root, names in self.agencies.items()]
+        out.append(("touch", "", self.newest))
+        return out
+
+    # -- memory
+    def expire(self, before: float) -> List[str]:
+        """Forget entries last seen before `before`; returns their ids."""
+        if self.oldest >= before:
+            return []
+        gone = [sid for sid, e in self.entries.items() if e[0] < before]
+        for sid in gone:
+            e = self.entries.pop(sid)
+            for key in list(e[5]) + ([e[6]] if e[6] else []):
+                members = self.buckets.get(key)
+                if members is not None:
+                    try:
+                        members.remove(sid)
+                    except ValueError:
+                        pass
+                    if not members:
+                        del self.buckets[key]
+            self.agencies.pop(sid, None)
+        self.oldest = min((e[0] for e in self.entries.values()), default=float("inf"))
+        return gone
+
+    def touch(self, story_id: str, when: float, granularity: float = 0.0) -> Tuple[Optional[str], Optional[tuple]]:
+        """A story seen again: (its cluster root, the log record, or None when its last-seen time
+        moved by less than `granularity`)."""
+        self.newest = max(self.newest, when)
+        e = self.entries.get(story_id)
+        if e is None:
+            return None, None
+        if when - e[0] < granularity:
+            return e[2], None
+        e[0] = max(e[0], when)
+        return e[2], ("touch", story_id, e[0])
+
+    # -- decisions
+    def _live(self, sid: str, oldest: float) -> Optional[list]:
+        e = self.entries.get(sid)
+        return e if e is not None and e[0] >= oldest else None
+
+    def _candidates(self, keys: List[Any], ckey: Optional[str]):
+        seen = set()
+        for key in ([ckey] if ckey else []) + list(keys):
+            members = self.buckets.get(key) or []
+            scan = members if len(members) <= 2 * BUCKET_SCAN else members[:BUCKET_SCAN] + members[-BUCKET_SCAN:]
+            for sid in scan:
+                if sid not in seen:
+                    seen.add(sid)
+                    yield sid
+
+    def decide(self, story: Story, exact_of: Optional[str], ordered: np.ndarray, when: float,
+               window_s: float, threshold: float = CONTAINMENT) -> tuple:
+        """Sets the disposition, cluster, duplicate_of, similarity and inferred agencies of a
+        new story, remembers it, and returns the log record of that."""
+        oldest = when - window_s
+        full = np.sort(ordered) if ordered is not None else np.zeros(0, dtype=np.uint32)
+        n = int(full.size)
+        keys = lsh_keys(ordered) if ordered is not None else []
+        ckey = content_key(story)
+        root, sim = None, None
+        if exact_of is not None:
+            head = self._live(exact_of, oldest)
+            root = head[2] if head is not None else exact_of
+            r = self._live(root, oldest)
+            sim = similarity(full, n, r[3], r[4])[0] if r is not None and n and r[4] else 1.0
+        else:
+            matched: Dict[str, float] = {}
+            checks = 0
+            for sid in self._candidates(keys, ckey):
+                e = self._live(sid, oldest)
+                if e is None or e[2] in matched or sid == story.story_id or e[2] == story.story_id:
+                    continue
+                if checks >= MAX_VERIFY:
+                    break
+                checks += 1
+                if ckey is not None and e[6] == ckey:
+                    matched[e[2]] = 1.0
+                    continue
+                containment = similarity(full, n, e[3], e[4])[0]
+                if is_duplicate(containment, n, e[4], threshold):
+                    matched[e[2]] = containment
+            if matched:
+                root = min(matched, key=lambda r: (self.entries[r][1] if r in self.entries else float("inf"), r))
+                r = self._live(root, oldest)
+                sim = similarity(full, n, r[3], r[4])[0] if r is not None and n and r[4] else matched[root]
+                if r is not None and r[6] is not None and r[6] == ckey:
+                    sim = 1.0
+        if root is None or root == story.story_id:
+            root = story.story_id
+            story.disposition, story.duplicate_of, story.similarity = CANONICAL, None, None
+        else:
+            story.disposition, story.duplicate_of = DUPLICATE, root
+            story.similarity = round(float(min(1.0, sim if sim is not None else 1.0)), 4)
+        story.cluster_id = root
+        cluster = set(self.agencies.get(root, ()))
+        if story.feed_agency:
+            cluster.add(story.feed_agency)
+        inferred = {a for a in cluster if a not in story.agencies}
+        story.agencies_inferred = sorted(set(story.agencies_inferred) | inferred)
+        story.agency_sourced = bool(story.agencies or story.agencies_inferred)
+        record = ("add", story.story_id, when, when, root, sketch(full), n, tuple(keys), ckey, story.feed_agency)
+        self.apply(record)
+        return record
+
+    def _remember(self, sid, when, root, sk, n, keys, ckey, first=None):
+        old = self.entries.get(sid)
+        if old is not None:                     # cannot happen (ids are unique); stay consistent
+            old[0] = max(old[0], when)
+            return
+        self.entries[sid] = [when, when if first is None else first, root, sk, n, tuple(keys), ckey]
+        for key in list(keys) + ([ckey] if ckey else []):
+            self.buckets.setdefault(key, []).append(sid)
+        self.oldest = min(self.oldest, when)
+        self.newest = max(self.newest, when)

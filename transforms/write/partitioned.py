@@ -1,0 +1,268 @@
+"""WritePartitioned: stories, duplicates, dead letters and the run summary, committed atomically.
+
+One final branch:
+1. every output row is keyed by (table, date, lang, shard) and grouped;
+2. `write_partition` writes each group to a staging folder `OUTPUT/.staging/RUN_ID/` in
+   `process()` (never in `finish_bundle`) and yields a `PartitionWritten` receipt;
+3. receipts, feed statuses and already-seen tallies are combined into one `RunSummary`;
+4. `_Commit` creates the partition folders (FileSystems.mkdirs: the silent-loss trap of
+   BEAM-NOTES), renames every staged file into place, then writes runs/RUN_ID.json.
+A run that fails before step 4 leaves nothing in the tables; stale staging folders are
+removed by `pipeline.main` before the next run.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus
+from transforms.write.schema import STORY_SCHEMA, dead_letter_row, json_default, story_row
+
+TABLES = ("stories", "duplicates", "dead_letter")
+ROW_GROUP = 10_000
+
+
+@dataclass
+class PartitionWritten:
+    """Receipt of one staged partition file set."""
+    table: str
+    files: List[Tuple[str, str]]                  # (staged path, final path)
+    rows: int
+    entry_rows: int = 0                           # dead letters of single entries
+    by_language: Dict[str, int] = field(default_factory=dict)
+    by_agency: Dict[str, int] = field(default_factory=dict)
+    flags: Dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Tally:
+    """Something counted but not written (a story already seen in an earlier run)."""
+    kind: str
+    n: int = 1
+
+
+def conservation_problems(c: Dict[str, int]) -> List[str]:
+    """The contract's two equations, as messages for those that fail."""
+    problems = []
+    if c["feeds_total"] != c["feeds_ok"] + c["feeds_not_modified"] + c["feeds_failed"]:
+        problems.append(f"feeds do not add up ({c['feeds_total']} != {c['feeds_ok']} ok + "
+                        f"{c['feeds_not_modified']} not modified + {c['feeds_failed']} failed)")
+    accounted = c["stories"] + c["duplicates"] + c["already_seen"] + c["entry_dead_letters"]
+    if c["entries_total"] != accounted:
+        problems.append(f"entries do not add up ({c['entries_total']} entries, {accounted} accounted for)")
+    return problems
+
+
+def partition_key(record, shards: int):
+    """(table, date, lang, shard) of an output row: a Story by its disposition, or a DeadLetter."""
+    if isinstance(record, DeadLetter):
+        return ("dead_letter", record.date, "", 0)
+    date, lang = record.partition()
+    table = "stories" if record.disposition == CANONICAL else "duplicates"
+    shard = int(record.story_id[:8], 16) % shards if shards > 1 else 0
+    return (table, date, lang, shard)
+
+
+def _write_parquet(path: str, rows: Iterable[dict]):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    with FileSystems.create(path) as raw:
+        sink = pa.PythonFile(raw, mode="w")
+        with pq.ParquetWriter(sink, STORY_SCHEMA, compression="zstd") as writer:
+            batch = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= ROW_GROUP:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=STORY_SCHEMA))
+                    batch = []
+            if batch:
+                writer.write_table(pa.Table.from_pylist(batch, schema=STORY_SCHEMA))
+
+
+def _write_jsonl(path: str, rows: Iterable[dict]):
+    with FileSystems.create(path) as raw:
+        for row in rows:
+            raw.write(json.dumps(row, ensure_ascii=False, default=json_default).encode("utf-8") + b"\n")
+
+
+def write_partition(output: str, run_id: str, formats: Tuple[str, ...], key, records) -> PartitionWritten:
+    """Writes one partition's rows to the staging folder of `run_id`; returns the receipt that
+    says where each staged file goes. Shared by the batch writer and the windowed writer."""
+    table, date, lang, shard = key
+    name = f"part-{shard:05d}-{run_id}"
+    folder = [table, f"date={date}"] + ([f"lang={lang}"] if table != "dead_letter" else [])
+    staged_dir = join(staging_root(output, run_id), *folder)
+    final_dir = join(output, *folder)
+    records = list(records) if table == "dead_letter" else sorted(records, key=lambda s: s.story_id)
+    receipt = PartitionWritten(table=table, files=[], rows=len(records))
+    if table == "dead_letter":
+        receipt.entry_rows = sum(1 for d in records if d.is_entry_level)
+        staged = join(staged_dir, name + ".jsonl")
+        _write_jsonl(staged, (dead_letter_row(d) for d in records))
+        receipt.files.append((staged, join(final_dir, name + ".jsonl")))
+        return receipt
+    for story in records:
+        story.language = lang  # the sanitised partition value, so column and folder agree
+        receipt.by_language[story.language] = receipt.by_language.get(story.language, 0) + 1
+        for agency in sorted(set(story.agencies) | set(story.agencies_inferred)):
+            receipt.by_agency[agency] = receipt.by_agency.get(agency, 0) + 1
+        for flag in story.flags:
+            receipt.flags[flag] = receipt.flags.get(flag, 0) + 1
+    for fmt in formats:
+        staged = join(staged_dir, f"{name}.{fmt}")
+        writer = _write_parquet if fmt == "parquet" else _write_jsonl
+        writer(staged, (story_row(s) for s in records))
+        receipt.files.append((staged, join(final_dir, f"{name}.{fmt}")))
+    return receipt
+
+
+class _WritePartition(beam.DoFn):
+    def __init__(self, output: str, run_id: str, formats: Tuple[str, ...]):
+        self._output = output
+        self._run_id = run_id
+        self._formats = formats
+
+    def process(self, element):
+        key, records = element
+        yield write_partition(self._output, self._run_id, self._formats, key, records)
+
+
+class RunSummaryFn(beam.CombineFn):
+    """Receipts, feed statuses and tallies -> one summary dict (counts + files to commit)."""
+
+    def create_accumulator(self):
+        return {"counts": {"feeds_total": 0, "feeds_ok": 0, "feeds_not_modified": 0,
+                           "feeds_failed": 0, "entries_total": 0, "stories": 0,
+                           "duplicates": 0, "already_seen": 0, "dead_letters": 0,
+                           "entry_dead_letters": 0, "bozo_feeds": 0, "fetch_retries": 0},
+                "by_language": {}, "by_agency": {}, "quality": {}, "files": [],
+                "permanent_redirects": []}
+
+    @staticmethod
+    def _add(target: Dict[str, int], source: Dict[str, int]):
+        for k, v in source.items():
+            target[k] = target.get(k, 0) + v
+
+    def add_input(self, acc, record):
+        c = acc["counts"]
+        if isinstance(record, FeedStatus):
+            c["feeds_total"] += 1
+            c["feeds_" + record.outcome] += 1
+            c["entries_total"] += record.entries
+            c["bozo_feeds"] += int(record.bozo)
+            c["fetch_retries"] += record.retries
+            if record.permanent_redirect:
+                acc["permanent_redirects"].append([record.location, record.permanent_redirect])
+        elif isinstance(record, PartitionWritten):
+            if record.table == "dead_letter":
+                c["dead_letters"] += record.rows
+                c["entry_dead_letters"] += record.entry_rows
+            elif record.table in ("state", "state_validators"):
+                key = "state_rows" if record.table == "state" else "state_validators"
+                c[key] = c.get(key, 0) + record.rows
+            else:
+                c[record.table] += record.rows
+                self._add(acc["by_language"], record.by_language)
+                self._add(acc["by_agency"], record.by_agency)
+                self._add(acc["quality"], record.flags)
+            acc["files"].extend(list(f) for f in record.files)
+        elif isinstance(record, Tally):
+            c[record.kind] = c.get(record.kind, 0) + record.n
+        return acc
+
+    def merge_accumulators(self, accumulators):
+        merged = self.create_accumulator()
+        for acc in accumulators:
+            self._add(merged["counts"], acc["counts"])
+            for key in ("by_language", "by_agency", "quality"):
+                self._add(merged[key], acc[key])
+            merged["files"].extend(acc["files"])
+            merged["permanent_redirects"].extend(acc["permanent_redirects"])
+        return merged
+
+    def extract_output(self, acc):
+        acc["files"].sort()
+        acc["permanent_redirects"].sort()
+        for key in ("by_language", "by_agency", "quality"):
+            acc[key] = dict(sorted(acc[key].items(), key=lambda kv: (-kv[1], kv[0])))
+        return acc
+
+
+class _Commit(beam.DoFn):
+    """Journals and applies the run's commit (transforms/write/commit.py); one element."""
+
+    def __init__(self, output: str, run_id: str, header: dict, state_dir: Optional[str]):
+        self._output = output
+        self._run_id = run_id
+        self._header = header
+        self._state_dir = state_dir
+
+    def process(self, summary):
+        problems = conservation_problems(summary["counts"])
+        if problems:  # never commit output that does not add up (e.g. a runner lost rows)
+            raise RuntimeError("refusing to commit run %s: %s" % (self._run_id, "; ".join(problems)))
+        files = summary.pop("files")
+        record = dict(self._header)
+        record["finished_at"] = _dt.datetime.now(UTC).isoformat(timespec="seconds")
+        record.update(summary)
+        record["files_written"] = len(files)
+        state = None
+        if self._state_dir:
+            state = {"dir": self._state_dir, "generation": f"gen-{self._run_id}"}
+            record["state"] = {"path": self._state_dir, "generation": state["generation"],
+                               "rows": record["counts"].pop("state_rows", 0),
+                               "feeds_with_validators": record["counts"].pop("state_validators", 0)}
+        folders = {join(self._output, t) for t in TABLES + ("runs",)}
+        commit(self._output, self._run_id, files, folders, record, state)
+        yield record
+
+
+class WritePartitioned(beam.PTransform):
+    """{'stories', 'dead_letter', 'status'[, 'state_receipts']} -> committed tables + runs/RUN_ID.json.
+
+    'state_receipts' are the staged files of the next state generation (WriteState); the commit
+    moves them into `state_dir` and switches CURRENT to them.
+
+    `header` holds the summary's run-level fields (run_id, started_at, runner, options);
+    the output PCollection holds the summary dict once committed.
+    """
+
+    def __init__(self, output: str, run_id: str, formats=("parquet",), header: Optional[dict] = None,
+                 shards: int = 1, state_dir: Optional[str] = None):
+        super().__init__()
+        self._state_dir = state_dir
+        self._output = output.rstrip("/") or "/"
+        self._run_id = run_id
+        self._formats = tuple(formats)
+        self._header = dict(header or {}, run_id=run_id)
+        self._shards = max(1, int(shards))
+
+    def expand(self, inputs):
+        stories, dead, status = inputs["stories"], inputs["dead_letter"], inputs["status"]
+        shards = self._shards
+        written_rows = (
+            (stories | "NotAlreadySeen" >> beam.Filter(lambda s: s.disposition in (CANONICAL, DUPLICATE)),
+             dead)
+            | "AllRows" >> beam.Flatten()
+            | "KeyByPartition" >> beam.Map(lambda r: (partition_key(r, shards), r))
+            | "GroupByPartition" >> beam.GroupByKey()
+            | "WritePartition" >> beam.ParDo(_WritePartition(self._output, self._run_id, self._formats)))
+        seen = (stories
+                | "AlreadySeen" >> beam.Filter(lambda s: s.disposition == ALREADY_SEEN)
+                | "TallySeen" >> beam.Map(lambda s: Tally(ALREADY_SEEN)))
+        staged_state = inputs.get("state_receipts")
+        # A zero tally guarantees one summary even for an empty run, without CombineGlobally's
+        # default value (injected through a side input, which some runners recompute).
+        seed = stories.pipeline | "SummarySeed" >> beam.Create([Tally(ALREADY_SEEN, 0)])
+        parts = (written_rows, seen, status, seed) + ((staged_state,) if staged_state is not None else ())
+        return (parts
+                | "SummaryInputs" >> beam.Flatten()
+                | "Summarise" >> beam.CombineGlobally(RunSummaryFn()).without_defaults()
+                | "Commit" >> beam.ParDo(_Commit(self._output, self._run_id, self._header,
+                                                 self._state_dir if staged_state is not None else None)))
