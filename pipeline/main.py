@@ -21,13 +21,14 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.build import build
-from pipeline.runs import UsageError, exit_code, make_run_id, print_summary, read_summary, safe_options
+from pipeline.runs import (UsageError, attempt_run_id, check_run_id, exit_code, make_run_id, print_summary,
+                          read_summary, safe_options)
 from pipeline.options import FORMATS, WirefeedOptions
 from pipeline.streaming import run_streaming
 from transforms.read import is_url, match_paths
-from transforms.records import UTC
+from transforms.records import UTC, redact_text
 from transforms.write.commit import LockHeld, acquire_lock, join, recover, release_lock
-from transforms.dedupe.state import read_current
+from transforms.dedupe import StateDamaged, checked_generation
 
 EXAMPLES = """examples:
   wirefeed --feeds examples/feeds.opml --output ./out
@@ -43,10 +44,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def make_parser() -> argparse.ArgumentParser:
+    """wirefeed's own flags; no abbreviations (`--shard` is not `--shards`)."""
     parser = _Parser(prog="wirefeed", description="Turn news feeds into clean, deduplicated, "
-                     "enriched, partitioned stories.", epilog=EXAMPLES,
+                     "enriched, partitioned stories.", epilog=EXAMPLES, allow_abbrev=False,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     WirefeedOptions._add_argparse_args(parser)
+    return parser
+
+
+def _option_classes(cls=PipelineOptions):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _option_classes(sub)
+
+
+def beam_parser() -> argparse.ArgumentParser:
+    """Every flag Apache Beam's options classes declare (the runners' included), no abbreviations:
+    what is left after it and wirefeed's parser is a flag nobody knows."""
+    parser = _Parser(prog="wirefeed", add_help=False, allow_abbrev=False, conflict_handler="resolve")
+    for cls in set(_option_classes()):
+        if cls is not WirefeedOptions:
+            cls._add_argparse_args(parser)
     return parser
 
 
@@ -73,8 +91,18 @@ def _absolute(path: str) -> str:
     return path if "://" in path else os.path.abspath(path)
 
 
+UPPER_BOUNDS = {   # beyond these a value is a typo, not a setting
+    "shards": 10_000, "max_retries": 20, "max_feed_bytes": 2_000_000_000, "max_concurrency": 1_000,
+    "per_host_concurrency": 100, "fetch_timeout": 3_600, "connect_timeout": 600,
+    "max_future_hours": 8_760, "dedupe_window_days": 3_650, "poll_interval": 86_400,
+    "max_poll_interval": 7 * 86_400, "window": 7 * 86_400, "max_polls": 10_000_000,
+}
+
+
 def validate(known: argparse.Namespace) -> None:
     """Raise UsageError with a one-line message for a command line that cannot work."""
+    if known.run_id is not None:
+        check_run_id(known.run_id)
     if not known.feeds:
         raise UsageError("--feeds is required (an OPML file, a URL list, feed files or a URL)")
     if not known.output:
@@ -90,6 +118,10 @@ def validate(known: argparse.Namespace) -> None:
     for name in ("fetch_timeout", "connect_timeout", "max_future_hours", "dedupe_window_days"):
         if getattr(known, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    for name, high in UPPER_BOUNDS.items():
+        value = getattr(known, name, None)
+        if value is not None and value > high:
+            raise UsageError(f"--{name.replace('_', '-')} {value:g} is too large (at most {high:g})")
     if not 0 < known.near_duplicate_threshold <= 1:
         raise UsageError("--near-duplicate-threshold must be in (0, 1]")
     if known.as_of:
@@ -167,8 +199,13 @@ def check_runner(argv: List[str]) -> None:
 
 
 def parse_args(argv: List[str]):
-    """(wirefeed namespace, argv for Beam); raises UsageError."""
-    known, _ = make_parser().parse_known_args(argv)
+    """wirefeed's options, checked; raises UsageError for a flag unknown to wirefeed and to
+    Beam, an abbreviation, a bad value or a runner wirefeed refuses."""
+    known, rest = make_parser().parse_known_args(argv)
+    _, unknown = beam_parser().parse_known_args(rest)
+    if unknown:
+        raise UsageError(f"unrecognised argument {unknown[0]}: neither a wirefeed flag nor an "
+                         "Apache Beam one (abbreviations are not accepted; see wirefeed --help)")
     validate(known)
     check_runner(argv)
     return known
@@ -179,41 +216,57 @@ def run(argv: Optional[List[str]] = None) -> int:
     try:
         known = parse_args(argv)
     except UsageError as e:
-        print(f"wirefeed: error: {e}", file=sys.stderr)
+        print(f"wirefeed: error: {redact_text(str(e))}", file=sys.stderr)
         return 2
     if PipelineOptions(argv).view_as(StandardOptions).streaming:  # streaming mode (docs/streaming.md)
         return run_streaming(argv, known)
-    run_id = known.run_id or make_run_id()
-    # Local paths become absolute: workers may run in another folder (portable runners).
-    beam_argv = absolutise_paths(argv) + ["--run_id", run_id, "--format", known.format]
-    options = PipelineOptions(beam_argv)
-    opts = options.view_as(WirefeedOptions)
-    runner = options.view_as(StandardOptions).runner or "DirectRunner"
-    header = {"run_id": run_id,
-              "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
-              "runner": runner if isinstance(runner, str) else type(runner).__name__,
-              "options": safe_options(options)}
-    as_of = parse_time(opts.as_of) if opts.as_of else _dt.datetime.now(UTC)
-    state_dir = opts.state or join(opts.output, "state")
+    requested = known.run_id or make_run_id()
+    output = _absolute(known.output).rstrip("/") or "/"
     try:
-        acquire_lock(opts.output, run_id)
+        acquire_lock(output, requested)
     except LockHeld as e:
         print(f"wirefeed: {e}", file=sys.stderr)
         return 1
+    run_id = requested
     try:
-        for action in recover(opts.output):
+        for action in recover(output):
             logging.warning("wirefeed: %s", action)
+        run_id = attempt_run_id(output, requested)
+        if run_id != requested:
+            print(f"wirefeed: run {requested} was committed before; this attempt runs as {run_id} "
+                  "(the earlier attempt's output is kept)", file=sys.stderr)
+        # Local paths become absolute: workers may run in another folder (portable runners).
+        beam_argv = absolutise_paths(argv) + ["--run_id", run_id, "--format", known.format]
+        options = PipelineOptions(beam_argv)
+        opts = options.view_as(WirefeedOptions)
+        runner = options.view_as(StandardOptions).runner or "DirectRunner"
+        header = {"run_id": run_id,
+                  "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
+                  "runner": runner if isinstance(runner, str) else type(runner).__name__,
+                  "options": safe_options(options)}
+        if run_id != requested:
+            header["attempt_of"] = requested
+        as_of = parse_time(opts.as_of) if opts.as_of else _dt.datetime.now(UTC)
+        state_dir = opts.state or join(opts.output, "state")
+        if opts.reset_state:
+            generation = None
+            print(f"wirefeed: --reset-state: starting a new cross-run state in {state_dir}", file=sys.stderr)
+        else:
+            generation = checked_generation(state_dir)
         p = beam.Pipeline(options=options)
-        build(p, opts, run_id, header, state_dir, read_current(state_dir), as_of)
+        build(p, opts, run_id, header, state_dir, generation, as_of)
         state = p.run().wait_until_finish()
+    except StateDamaged as e:
+        print(f"wirefeed: {e}", file=sys.stderr)
+        return 1
     except Exception as e:  # the run failed: nothing was committed (see transforms/write/commit.py)
         logging.exception("wirefeed: run %s failed", run_id)
-        reason = " ".join(line.strip() for line in str(e).splitlines() if line.strip())[:600]
+        reason = redact_text(" ".join(line.strip() for line in str(e).splitlines() if line.strip()))[:600]
         print(f"wirefeed: run {run_id} failed, nothing was committed: {type(e).__name__}: {reason}",
               file=sys.stderr)
         return 1
     finally:
-        release_lock(opts.output, run_id)
+        release_lock(output, requested)
     if state is None and str(options.view_as(TestOptions).dry_run).lower() in ("true", "1"):
         print(f"wirefeed: run {run_id} translated (--dry_run), not submitted")
         return 0

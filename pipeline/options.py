@@ -3,12 +3,26 @@
 Multi-word flags accept both spellings (`--dedupe-window-days` and `--dedupe_window_days`):
 dashes on the command line, underscores where Beam rebuilds options from a dictionary.
 """
+import argparse
+import math
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedupe.fingerprint import CONTAINMENT
 
 FORMATS = ("parquet", "jsonl")
 DEFAULT_MAX_BYTES = 20_000_000
+
+
+def finite_float(text: str) -> float:
+    """A float flag's value: a finite number (nan and inf are typos, never settings)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
 
 
 def _flag(parser, name, **kwargs):
@@ -29,22 +43,27 @@ class WirefeedOptions(PipelineOptions):
               help="parquet (default), jsonl, or both: --format parquet,jsonl")
         _flag(parser, "state", default=None, metavar="PATH",
               help="Cross-run state folder (default: OUTPUT/state). Example: --state gs://b/wirefeed-state")
-        _flag(parser, "dedupe-window-days", type=float, default=7.0, metavar="DAYS",
+        _flag(parser, "reset-state", action="store_true", default=False,
+              help="Start a new cross-run state instead of the current one (after the run stopped on a "
+                   "damaged state and no backup can be restored; stories it remembered may be written "
+                   "again). Example: --reset-state")
+        _flag(parser, "dedupe-window-days", type=finite_float, default=7.0, metavar="DAYS",
               help="Remember stories this long for dedupe across runs (default 7). Example: --dedupe-window-days 3")
-        _flag(parser, "near-duplicate-threshold", type=float, default=CONTAINMENT, metavar="C",
+        _flag(parser, "near-duplicate-threshold", type=finite_float, default=CONTAINMENT, metavar="C",
               help=f"Shingle containment from which a story is a reprint of another (default {CONTAINMENT}). "
                    "Example: --near-duplicate-threshold 0.6")
         _flag(parser, "as-of", default=None, metavar="TIMESTAMP",
               help="Measure the dedupe window from this UTC time instead of now (backfills, tests). "
                    "Example: --as-of 2026-11-28T06:00:00Z")
         _flag(parser, "run-id", default=None, metavar="ID",
-              help="Run id for runs/ID.json and file names (default: UTC time + random suffix). "
-                   "Example: --run-id nightly-2026-11-28")
+              help="Run id for runs/ID.json and file names (default: UTC time + random suffix): letters, "
+                   "digits, '.', '_', '-', at most 100. An id already committed runs as ID.2 (ID.3 …), "
+                   "keeping the earlier attempt's output. Example: --run-id nightly-2026-11-28")
         _flag(parser, "shards", type=int, default=1, metavar="N",
               help="Files per table partition (default 1). Example: --shards 4")
-        _flag(parser, "fetch-timeout", type=float, default=30.0, metavar="SECONDS",
+        _flag(parser, "fetch-timeout", type=finite_float, default=30.0, metavar="SECONDS",
               help="Whole-feed HTTP deadline per attempt, headers and body (default 30). Example: --fetch-timeout 20")
-        _flag(parser, "connect-timeout", type=float, default=10.0, metavar="SECONDS",
+        _flag(parser, "connect-timeout", type=finite_float, default=10.0, metavar="SECONDS",
               help="HTTP connect timeout (default 10). Example: --connect-timeout 5")
         _flag(parser, "max-retries", type=int, default=3, metavar="N",
               help="HTTP retries on connection errors, 5xx, 408 and 429 (default 3). Example: --max-retries 1")
@@ -58,24 +77,26 @@ class WirefeedOptions(PipelineOptions):
         _flag(parser, "allow-private-networks", action="store_true", default=False,
               help="Allow feeds on loopback and private addresses (link-local and cloud metadata "
                    "addresses stay refused). Example: --allow-private-networks")
-        _flag(parser, "max-future-hours", type=float, default=24.0, metavar="HOURS",
+        _flag(parser, "max-future-hours", type=finite_float, default=24.0, metavar="HOURS",
               help="Dates further than this past the fetch time are clamped to it (default 24). "
                    "Example: --max-future-hours 2")
         _flag(parser, "language-seed", type=int, default=0, metavar="N",
-              help="Seed of langdetect, for deterministic languages (default 0). Example: --language-seed 7")
+              help="Seed of the language detector's random draws (langdetect's model and decision rule, "
+                   "vectorised with numpy): the same seed gives the same languages (default 0). "
+                   "Example: --language-seed 7")
         _flag(parser, "fail-on-dead-letters", action="store_true", default=False,
               help="Exit with code 3 when the run wrote any dead letter. Example: --fail-on-dead-letters")
         # Streaming mode: --streaming (Beam's StandardOptions flag) plus these; docs/streaming.md.
-        _flag(parser, "poll-interval", type=float, default=300.0, metavar="SECONDS",
+        _flag(parser, "poll-interval", type=finite_float, default=300.0, metavar="SECONDS",
               help="With --streaming: poll the feeds this often (default 300). Example: --poll-interval 60")
-        _flag(parser, "max-poll-interval", type=float, default=None, metavar="SECONDS",
+        _flag(parser, "max-poll-interval", type=finite_float, default=None, metavar="SECONDS",
               help="With --streaming: unchanged feeds back off up to this, and ttl/sy:updatePeriod hints "
                    "are respected up to it (default 12 x --poll-interval; equal to --poll-interval: "
                    "poll every feed every time). Example: --max-poll-interval 3600")
-        _flag(parser, "window", type=float, default=300.0, metavar="SECONDS",
+        _flag(parser, "window", type=finite_float, default=300.0, metavar="SECONDS",
               help="With --streaming: write outputs per fixed event-time window of this length "
                    "(default 300). Example: --window 600")
-        _flag(parser, "run-for", type=float, default=None, metavar="SECONDS",
+        _flag(parser, "run-for", type=finite_float, default=None, metavar="SECONDS",
               help="With --streaming: stop polling after this long, finish the windows and exit "
                    "(default: run until SIGINT/SIGTERM). Example: --run-for 3600")
         _flag(parser, "max-polls", type=int, default=None, metavar="N",

@@ -21,7 +21,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from transforms.records import UTC
 from transforms.write import summary_path
 
-__all__ = ["UsageError", "exit_code", "make_run_id", "print_summary", "read_summary", "safe_options"]
+__all__ = ["RUN_ID_MAX", "UsageError", "attempt_run_id", "check_run_id", "exit_code", "make_run_id",
+           "print_summary", "read_summary", "safe_options"]
 
 _SECRET = re.compile(r"secret|password|token|credential|api_?key|private_key", re.I)
 
@@ -30,18 +31,50 @@ class UsageError(Exception):
     """A wrong command line."""
 
 
+RUN_ID_MAX = 100
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_run_id(run_id: str) -> None:
+    """UsageError unless `run_id` is a name: letters, digits, '.', '_', '-', starting with a
+    letter or digit, no '..', at most RUN_ID_MAX characters. It names files and folders inside
+    OUTPUT, so it must never be a path."""
+    if not _RUN_ID.fullmatch(run_id) or ".." in run_id:
+        raise UsageError(f"--run-id {run_id[:60]!r} is not a name: use letters, digits, '.', '_' and '-', "
+                         "starting with a letter or digit (it names files inside OUTPUT, never a path)")
+    if len(run_id) > RUN_ID_MAX:
+        raise UsageError(f"--run-id is {len(run_id)} characters long: at most {RUN_ID_MAX}")
+
+
+def attempt_run_id(output: str, run_id: str) -> str:
+    """`run_id`, or `run_id.N` (N = 2, 3 …) when an earlier attempt with that id already
+    committed (runs/RUN_ID.json exists): a retry never replaces what an earlier attempt wrote.
+    Call it while holding the output lock, after recovery."""
+    attempt, n = run_id, 1
+    while FileSystems.exists(summary_path(output, attempt)):
+        n += 1
+        attempt = f"{run_id}.{n}"
+    return attempt
+
+
 def make_run_id(now: Optional[_dt.datetime] = None) -> str:
     now = now or _dt.datetime.now(UTC)
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def safe_options(options: PipelineOptions) -> dict:
-    """The run's options for its summary, without any whose name says it is a secret."""
+    """The run's options for its summary, without any whose name says it is a secret, and with
+    the credentials of every URL in a value (--feeds https://u:p@host/f?api_key=…) redacted."""
+    from transforms.records import redact_text
     out = {}
     for k, v in sorted(options.get_all_options(drop_default=True).items()):
         if _SECRET.search(k):
             continue
-        out[k] = v if isinstance(v, (str, int, float, bool, list, type(None))) else str(v)
+        if isinstance(v, list):
+            v = [redact_text(x) if isinstance(x, str) else x for x in v]
+        elif not isinstance(v, (str, int, float, bool, type(None))):
+            v = str(v)
+        out[k] = redact_text(v)
     return out
 
 

@@ -28,14 +28,15 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.build import fetch_settings
-from pipeline.runs import UsageError, exit_code, make_run_id, print_summary, read_summary, safe_options
+from pipeline.runs import (UsageError, attempt_run_id, exit_code, make_run_id, print_summary, read_summary,
+                          safe_options)
 from pipeline.options import WirefeedOptions
 from transforms import Clean, Enrich, ParseFeeds
 from transforms.write.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
                                summary_path, write_text_atomically)
 from transforms.fetch.poll import FOREVER, PollFeeds, forget_stop, request_stop, stop_event
 from transforms.read import expand_feed_arg, unique_source
-from transforms.records import UTC, DeadLetter, FeedSource
+from transforms.records import UTC, DeadLetter, FeedSource, redact_text
 from transforms.dedupe.stream import StreamDedupe
 from transforms.write.windowed import DEFAULT_LATENESS, WindowedWrite, commit_summary, empty_summary
 
@@ -176,9 +177,13 @@ def run_streaming(argv: List[str], known) -> int:
     try:
         validate_streaming(known)
     except UsageError as e:
-        print(f"wirefeed: error: {e}", file=sys.stderr)
+        print(f"wirefeed: error: {redact_text(str(e))}", file=sys.stderr)
         return 2
-    run_id = known.run_id or make_run_id()
+    requested = known.run_id or make_run_id()
+    run_id = attempt_run_id(known.output, requested)      # a committed id is never reused (README)
+    if run_id != requested:
+        print(f"wirefeed: run {requested} was committed before; this attempt runs as {run_id} "
+              "(the earlier attempt's output is kept)", file=sys.stderr)
     options = PipelineOptions(list(argv) + ["--run_id", run_id, "--format", known.format])
     opts = options.view_as(WirefeedOptions)
     runner = options.view_as(StandardOptions).runner or "DirectRunner"
@@ -212,7 +217,7 @@ def run_streaming(argv: List[str], known) -> int:
     except (Exception, KeyboardInterrupt) as e:
         logging.exception("wirefeed: streaming run %s failed", run_id)
         print(f"wirefeed: run {run_id} failed: {type(e).__name__}: "
-              f"{str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+              f"{redact_text(str(e).splitlines()[0]) if str(e) else ''}", file=sys.stderr)
         return 1
     finally:
         forget_stop(token)

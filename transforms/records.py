@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import operator
+import re
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -186,3 +188,74 @@ def safe_language(code: Optional[str]) -> str:
 
 def replace(record, **changes):
     return dataclasses.replace(record, **changes)
+
+
+# --------------------------------------------------------------------------- secrets in URLs
+
+REDACTED = "***"
+# Query (or fragment) parameters whose value is a credential, matched case-insensitively on the
+# whole (percent-decoded) name: the short names, anything ending in api key, token, secret,
+# password or signature (access_token, client_secret, X-Amz-Signature, X-Goog-Signature …),
+# and the cloud signers' credential scope.
+_SECRET_PARAM = re.compile(r"(?:key|sig|auth|passwd|x-(?:amz|goog)-credential"
+                           r"|.*(?:api[_-]?key|token|secret|password|signature))", re.I | re.S)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>`]+")
+_PARAM_IN_TEXT = re.compile(r"(?<=[?&#])([^\s=&#?\"'<>]+)=([^\s&#\"'<>]+)")
+_TRAILING = ".,;:!?)]}"
+
+
+def _is_secret_param(name: str) -> bool:
+    return bool(_SECRET_PARAM.fullmatch(urllib.parse.unquote(name)))
+
+
+def _redact_params(params: str) -> str:
+    """`a=1&token=x` -> `a=1&token=***`; every other byte as it was."""
+    parts = params.split("&")
+    for i, part in enumerate(parts):
+        name, eq, value = part.partition("=")
+        if eq and value and _is_secret_param(name):
+            parts[i] = name + "=" + REDACTED
+    return "&".join(parts)
+
+
+def redact_url(url: str) -> str:
+    """`url` with its userinfo (user and password) and the values of secret-looking query and
+    fragment parameters replaced by `***`: `https://u:p@host/f.xml?api_key=k` ->
+    `https://***@host/f.xml?api_key=***`. Everything else is kept byte for byte; a URL without
+    secrets, a path or anything that is not a `scheme://` URL is returned unchanged."""
+    if not isinstance(url, str):
+        return url
+    scheme = _SCHEME.match(url)
+    if not scheme:
+        return url
+    rest, hash_, fragment = url[scheme.end():].partition("#")
+    rest, mark, query = rest.partition("?")
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = REDACTED + "@" + authority.rpartition("@")[2]
+    redacted = (scheme.group() + authority + slash + path + mark + (_redact_params(query) if mark else "")
+                + hash_ + (_redact_params(fragment) if hash_ else ""))
+    return url if redacted == url else redacted
+
+
+def _redact_match(m: "re.Match") -> str:
+    found = m.group()
+    url = found.rstrip(_TRAILING)
+    return redact_url(url) + found[len(url):]
+
+
+def _redact_param_match(m: "re.Match") -> str:
+    name, value = m.groups()
+    kept = value.rstrip(_TRAILING)
+    if not kept or not _is_secret_param(name):
+        return m.group()
+    return name + "=" + REDACTED + value[len(kept):]
+
+
+def redact_text(text: str) -> str:
+    """`text` (an error message, an excerpt, a log line) with every URL in it redacted as by
+    `redact_url`, and secret parameters of URLs without a scheme (`/feed.xml?token=…`) too."""
+    if not isinstance(text, str) or not ("://" in text or "=" in text):
+        return text
+    return _PARAM_IN_TEXT.sub(_redact_param_match, _URL_IN_TEXT.sub(_redact_match, text))

@@ -1,13 +1,14 @@
 """Scheduled runs: already-seen entries, reprints of earlier stories, the window, atomic commits."""
-import datetime as dt
 import json
+import subprocess
+import sys
 import re
 import shutil
 
 
 import transforms.write.commit as commit_module
 import transforms.write.partitioned as write_module
-from tests.support import (EXAMPLES, assert_conserved, read_dead_letters, read_summary, read_table)
+from tests.support import (EXAMPLES, ROOT, assert_conserved, read_dead_letters, read_summary, read_table)
 from pipeline.main import run
 
 WIRE_URL = "https://english.news.cn.example/20261127/a3f9c1e07b5d4e28/c.html"
@@ -119,15 +120,28 @@ def test_crash_in_the_middle_of_the_commit_is_finished_by_the_next_run(tmp_path,
     assert (out / "state" / "CURRENT").read_text().strip() == "gen-next"
 
 
+HOLD_LOCK = """
+import sys, time
+from transforms.write.commit import acquire_lock
+acquire_lock(sys.argv[1], "other")
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
 def test_second_run_on_a_locked_output_is_refused(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    lock = {"run_id": "other", "host": __import__("socket").gethostname(), "pid": 1,
-            "since": dt.datetime.now(dt.timezone.utc).isoformat()}
-    (out / ".lock").write_text(json.dumps(lock))  # pid 1 is alive: the lock holds
-    assert run(["--feeds", str(EXAMPLES / "feeds" / "rheinblick.xml"), "--output", str(out)]) == 1
-    assert not (out / "runs").exists()
-    lock["pid"] = 999999999                        # a dead process: the lock is broken
-    (out / ".lock").write_text(json.dumps(lock))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out)], stdout=subprocess.PIPE,
+                              text=True, cwd=str(ROOT))
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert run(["--feeds", str(EXAMPLES / "feeds" / "rheinblick.xml"), "--output", str(out)]) == 1
+        assert not (out / "runs").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder died: the kernel released its lock, its file stays behind and is no obstacle
+    assert json.loads((out / ".lock").read_text())["run_id"] == "other"
     assert run(["--feeds", str(EXAMPLES / "feeds" / "rheinblick.xml"), "--output", str(out)]) == 0
     assert not (out / ".lock").exists()

@@ -18,6 +18,22 @@ from transforms.clean.urls import canonical_url
 
 DATE_MISSING = "date_missing"
 DATE_CLAMPED = "date_clamped_future"
+TEXT_TRUNCATED = "text_truncated"
+# Longest text kept per story, in characters (about 30,000 words: far beyond any news story).
+# A longer summary or text is cut at a paragraph or word boundary before it and flagged, so that
+# one pathological entry costs bounded memory downstream (fingerprints, language, agencies).
+MAX_TEXT_CHARS = 200_000
+
+
+def truncate_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """`text` cut to at most `limit` characters, at the last paragraph break (else space) before."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = head.rfind("\n\n")
+    if cut < limit // 2:
+        cut = head.rfind(" ")
+    return head[:cut].rstrip() if cut > 0 else head
 
 
 def stable_id(*parts: str) -> str:
@@ -57,6 +73,9 @@ def clean_story(story: Story, max_future: _dt.timedelta) -> Story:
     if len(text) < len(summary):
         text = summary
     published, flags = normalise_dates(story, max_future)
+    if len(text) > MAX_TEXT_CHARS or len(summary) > MAX_TEXT_CHARS:
+        text, summary = truncate_text(text), truncate_text(summary)
+        flags = flags + [TEXT_TRUNCATED]
     cleaned = replace(
         story, title=title, summary=summary, text=text, published=published,
         canonical_url=canonical_url(story.url, base=story.feed_url if "://" in story.feed_url else None),

@@ -11,8 +11,10 @@
     state.py        the cross-run state: remembered fingerprints and feed validators
 """
 from transforms.dedupe.batch import Dedupe
-from transforms.dedupe.state import ReadState, ReadValidators, WriteState, read_current, validators_of
+from transforms.dedupe.state import (ReadState, ReadValidators, StateDamaged, WriteState, checked_generation,
+                                     read_current, validators_of)
 from transforms.dedupe.stream import StreamDedupe
 
-__all__ = ["Dedupe", "ReadState", "ReadValidators", "StreamDedupe", "WriteState", "read_current",
+__all__ = ["Dedupe", "ReadState", "ReadValidators", "StateDamaged", "StreamDedupe", "WriteState",
+           "checked_generation", "read_current",
            "validators_of"]

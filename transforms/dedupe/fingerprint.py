@@ -32,6 +32,7 @@ LEAD_PERM = LEAD_BANDS * LEAD_ROWS
 MIN_SHINGLES = 8            # both texts need at least this many shingles (12 words) to be compared
 CONTAINMENT = 0.50          # verified duplicate when containment >= this (chosen by measurement)
 SKETCH_SIZE = 256           # bottom-k sketch kept in the cross-run state
+MINHASH_CHUNK = 8192        # shingles hashed at once: 8,192 x 128 x 8 bytes = 8 MB per array
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX32 = np.uint64(0xFFFFFFFF)
@@ -54,7 +55,7 @@ def shingle_text_cached(text: str, paragraph_norms: dict) -> str:
     normalize_for_hash works character by character (NFKC, case folding, a translation table)
     and then joins the words with single spaces, and a blank line is a boundary none of these
     steps crosses, so normalising a text equals joining its paragraphs' normalised forms with
-    spaces (tests/test_throughput_parts.py checks it on real and generated texts). Credits are
+    spaces (tests/benchmarks/test_throughput_parts.py checks it on real and generated texts). Credits are
     removed first, which touches a paragraph or two: the others are usually already known from
     the feed's boilerplate detection.
     """
@@ -118,13 +119,17 @@ def minhash(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     """
     if hashes.size == 0:
         return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    hv = hashes.astype(np.uint64)[:, None]
-    with np.errstate(over="ignore"):
-        y = hv * _A[None, :num_perm]
-        y += _B[None, :num_perm]
-    r = mod_mersenne61(y)
-    r &= _MAX32
-    return r.min(axis=0).astype(np.uint32)
+    best = None
+    for start in range(0, hashes.size, MINHASH_CHUNK):   # bounded memory: CHUNK x num_perm at once
+        hv = hashes[start:start + MINHASH_CHUNK].astype(np.uint64)[:, None]
+        with np.errstate(over="ignore"):
+            y = hv * _A[None, :num_perm]
+            y += _B[None, :num_perm]
+        r = mod_mersenne61(y)
+        r &= _MAX32
+        low = r.min(axis=0)
+        best = low if best is None else np.minimum(best, low)
+    return best.astype(np.uint32)
 
 
 def mod_mersenne61(y: np.ndarray) -> np.ndarray:

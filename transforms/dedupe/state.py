@@ -3,7 +3,7 @@
 Layout under the state folder (any FileSystems path):
     CURRENT                         names the current generation, e.g. "gen-20261128T0600Z-ab12cd"
     gen-RUN_ID/stories-*.parquet    one row per story seen in the window (STATE_SCHEMA)
-    gen-RUN_ID/validators.jsonl     {"feed", "etag", "last_modified"} per feed
+    gen-RUN_ID/validators.jsonl     {"feed", "etag", "last_modified"} per feed (its URL redacted)
 A run reads the generation CURRENT names and writes a whole new one, staged with its outputs;
 the commit moves it into place and only then rewrites CURRENT (write new state, then swap).
 """
@@ -19,7 +19,8 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedupe.candidates import Fingerprint
-from transforms.records import FeedDocument
+from transforms.records import FeedDocument, redact_url
+from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, staging_root
 
 CURRENT = "CURRENT"
@@ -36,6 +37,10 @@ STATE_SCHEMA = pa.schema([
 ])
 
 
+class StateDamaged(Exception):
+    """The cross-run state is not what its last commit wrote (one line, with the remedy)."""
+
+
 def read_current(state_dir: str) -> Optional[str]:
     """The current generation's folder, or None for a first run."""
     path = join(state_dir, CURRENT)
@@ -44,6 +49,47 @@ def read_current(state_dir: str) -> Optional[str]:
     with FileSystems.open(path) as f:
         name = f.read().decode("utf-8").strip()
     return join(state_dir, name) if name else None
+
+
+def checked_generation(state_dir: str) -> Optional[str]:
+    """`read_current(state_dir)`, after checking that the generation is whole: every file its
+    manifest lists is there with its size and checksum (a generation from before manifests:
+    every state file reads as Parquet). Raises StateDamaged: a damaged state is never silently
+    replaced, since stories it remembers would be written again."""
+    remedy = (f"restore {state_dir} from a backup, or run with --reset-state to start a new state "
+              "(stories already written may then be written again)")
+    try:
+        generation = read_current(state_dir)
+    except Exception as e:
+        raise StateDamaged(f"the cross-run state cannot be read: {type(e).__name__} "
+                           f"({join(state_dir, CURRENT)}); {remedy}") from None
+    if generation is None:
+        if FileSystems.exists(join(state_dir, CURRENT)):
+            raise StateDamaged(f"the cross-run state names no generation ({join(state_dir, CURRENT)} "
+                               f"is empty); {remedy}")
+        return None
+    try:
+        problem = manifest_problem(generation)
+    except FileNotFoundError:
+        problem = _legacy_problem(generation)
+    if problem:
+        raise StateDamaged(f"the cross-run state generation {generation} is damaged: {problem}; {remedy}")
+    return generation
+
+
+def _legacy_problem(generation: str) -> Optional[str]:
+    """A generation written before manifests: it must exist and its Parquet files must read."""
+    import pyarrow.parquet as pq
+    files = state_files(generation)
+    if not files and not FileSystems.exists(join(generation, "validators.jsonl")):
+        return f"the generation is missing ({generation})"
+    for path in files:
+        try:
+            with FileSystems.open(path) as f:
+                pq.read_metadata(pa.PythonFile(f, mode="r"))
+        except Exception as e:
+            return f"a file does not read as Parquet: {type(e).__name__} ({path})"
+    return None
 
 
 def state_files(generation: Optional[str]) -> List[str]:
@@ -59,6 +105,15 @@ def state_files(generation: Optional[str]) -> List[str]:
 def frozen_root(label: str) -> str:
     """A root label as remembered: prefix '0' so an earlier run's canonical story wins."""
     return "0|" + label.split("|", 1)[1] if label.startswith("1|") else label
+
+
+def redacted_row(row: dict) -> dict:
+    """A state row as written: the feed URL inside its root key (an order key) redacted, so a
+    feed's credentials never reach the state folder (issue 19). Rows of older generations pass
+    here too."""
+    key = row["root_key"]
+    redacted = "|".join(redact_url(part) for part in key.split("|")) if "://" in key else key
+    return row if redacted == key else dict(row, root_key=redacted)
 
 
 def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime) -> dict:
@@ -132,7 +187,7 @@ class _WriteShard(beam.DoFn):
     def process(self, element):
         import pyarrow.parquet as pq
         shard, rows = element
-        rows = sorted(rows, key=lambda r: r["story_id"])
+        rows = sorted((redacted_row(r) for r in rows), key=lambda r: r["story_id"])
         name = f"stories-{shard:05d}-of-{STATE_SHARDS:05d}.parquet"
         staged = join(staging_root(self._output, self._run_id), "state", name)
         with FileSystems.create(staged) as raw:
@@ -154,6 +209,9 @@ class _WriteValidators(beam.DoFn):
     def process(self, element):
         _, pairs = element
         latest = {}
+        # Keyed by the redacted URL (GroupFetcher looks validators up by it too): no credentials
+        # in the state folder, and a feed read back from an older generation merges with its own.
+        pairs = ((redact_url(feed), ranked) for feed, ranked in pairs)
         for feed, (rank, v) in sorted(pairs, key=lambda kv: (kv[0], kv[1][0])):
             merged = dict(latest.get(feed, {}))
             merged.update({k: x for k, x in v.items() if x is not None})

@@ -19,7 +19,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.fetch.http import FetchError, FetchSettings, HttpFetcher
-from transforms.records import UTC, DeadLetter, FeedDocument, FeedSource, FeedStatus
+from transforms.records import UTC, DeadLetter, FeedDocument, FeedSource, FeedStatus, redact_url
 from transforms.tagged import TypedParDo
 
 _PATH_SHARDS = 16
@@ -74,7 +74,7 @@ class GroupFetcher:
                 yield from self._fetch_path(source)
         requests = []
         for url in http:
-            v = validators.get(url) or {}
+            v = validators.get(url) or validators.get(redact_url(url)) or {}  # state keys are redacted
             requests.append((url, v.get("etag"), v.get("last_modified")))
         for url, outcome in self._fetcher.fetch_many(requests):
             yield from self._http_outcome(http[url], outcome)

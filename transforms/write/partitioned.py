@@ -21,7 +21,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
-from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus, redact_url
 from transforms.write.schema import STORY_SCHEMA, dead_letter_row, json_default, story_row
 
 TABLES = ("stories", "duplicates", "dead_letter")
@@ -158,7 +158,8 @@ class RunSummaryFn(beam.CombineFn):
             c["bozo_feeds"] += int(record.bozo)
             c["fetch_retries"] += record.retries
             if record.permanent_redirect:
-                acc["permanent_redirects"].append([record.location, record.permanent_redirect])
+                acc["permanent_redirects"].append([redact_url(record.location),
+                                                   redact_url(record.permanent_redirect)])
         elif isinstance(record, PartitionWritten):
             if record.table == "dead_letter":
                 c["dead_letters"] += record.rows

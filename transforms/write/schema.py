@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 import pyarrow as pa
 
-from transforms.records import DeadLetter, Story
+from transforms.records import DeadLetter, Story, redact_text, redact_url
 
 _TS = pa.timestamp("us", tz="UTC")
 _STRINGS = pa.list_(pa.string())
@@ -41,6 +41,12 @@ STORY_SCHEMA = pa.schema([
 ])
 STORY_COLUMNS = tuple(STORY_SCHEMA.names)
 DEAD_LETTER_COLUMNS = ("stage", "source", "entry", "error", "excerpt", "at")
+# Columns that may carry a feed URL's credentials (issue 19): written redacted (records.redact_url).
+# The in-memory records keep the real URL, which the fetch needs.
+_STORY_URLS = {"feed_url": redact_url, "url": redact_url, "canonical_url": redact_url,
+               "source_name": redact_text}   # the feed's URL when it has no title
+_DEAD_LETTER_TEXTS = {"source": redact_text, "entry": redact_text, "error": redact_text,
+                      "excerpt": redact_text}
 
 
 def _scrub(value: Any) -> Any:
@@ -58,15 +64,22 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def _row(record, columns, redactions) -> Dict[str, Any]:
+    row = {name: _scrub(getattr(record, name)) for name in columns}
+    for name, redact in redactions.items():
+        row[name] = redact(row[name])
+    return row
+
+
 def story_row(story: Story) -> Dict[str, Any]:
     """A Story as a dict of exactly the table's columns."""
-    row = {name: _scrub(getattr(story, name)) for name in STORY_COLUMNS}
+    row = _row(story, STORY_COLUMNS, _STORY_URLS)
     row["cluster_id"] = row["cluster_id"] or story.story_id
     return row
 
 
 def dead_letter_row(dead: DeadLetter) -> Dict[str, Any]:
-    return {name: _scrub(getattr(dead, name)) for name in DEAD_LETTER_COLUMNS}
+    return _row(dead, DEAD_LETTER_COLUMNS, _DEAD_LETTER_TEXTS)
 
 
 def json_default(value: Any):

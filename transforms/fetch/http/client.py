@@ -113,6 +113,17 @@ class _Hop:
 
 # --------------------------------------------------------------------------- the fetcher
 
+def basic_auth(url: str) -> Optional[str]:
+    """The Authorization header for a URL's `user:password@` (RFC 7617), else None."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return None
+    import base64
+    from urllib.parse import unquote
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode("utf-8")
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
 class HttpFetcher:
     """Fetches feeds over one pooled urllib3 PoolManager. Thread-safe."""
 
@@ -274,6 +285,9 @@ class HttpFetcher:
     def _attempt(self, url: str, headers: Dict[str, str]) -> _Hop:
         """One request with its own total deadline. Reads the body only for 2xx."""
         s = self.settings
+        auth = basic_auth(url)
+        if auth:        # this URL's own user:pass@ (never carried to a redirect's target)
+            headers = dict(headers, Authorization=auth)
         attempt = Attempt(time.monotonic() + s.total_timeout)
         self._watchdog.watch(attempt)
         local.attempt = attempt
