@@ -4,7 +4,7 @@
         [--thresholds 0.4,0.5,0.55,0.6,0.7]
 
 Runs wirefeed's Dedupe transform (DirectRunner) on the reprint generator's items
-(benchmarks/reprints.py: agency originals, outlet reprints, hard negatives) and scores the
+(benchmarks/reprints/: agency originals, outlet reprints, hard negatives) and scores the
 clusters against the gold labels; per reprint transform it reports the recall of the link to the
 original, and per negative type the rate of false merges.
 """

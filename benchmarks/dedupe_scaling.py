@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.dedupe_scaling [--sizes 10000,100000] [--repeats 1]
 
 Stories come from ../shared/data/real-feeds/parsed-entries (single-paragraph real items) plus
-generated reprints and hard negatives (benchmarks/reprints.py, source="real"; synthetic articles
+generated reprints and hard negatives (benchmarks/reprints/, source="real"; synthetic articles
 fill in when the real data is absent or runs out). Each size runs in a fresh process: the
 Dedupe transform on the DirectRunner, reading the stories from JSON lines and writing
 (story_id, cluster_id) pairs. The figure is time(largest) / time(smallest), measured in the same

@@ -1,22 +1,21 @@
 """The same CPU-bound wirefeed run on every runner that executes on this machine.
 
-    .venv/bin/python benchmarks/runners.py                      # 5,000 entries, 3 runs per runner
-    .venv/bin/python benchmarks/runners.py --entries 1000 --repeats 1 --runners direct,multi
+    .venv/bin/python -m benchmarks.runners                      # 5,000 entries, 3 runs per runner
+    .venv/bin/python -m benchmarks.runners --entries 1000 --repeats 1 --runners direct,multi
 
-Workload: tests/runner_services.generate_feeds — RSS files of multi-paragraph stories (~3 KB of
+Workload: benchmarks/runner_services.generate_feeds — RSS files of multi-paragraph stories (~3 KB of
 text each) in seven languages, with exact copies and edited reprints — read from local files
 (no network), so the run is parse + clean + language + agencies + near-duplicate dedupe + write.
 Every run writes to a fresh output folder with the same --as-of (no state carried over).
 
 Runners: `direct` (DirectRunner, in-process FnApiRunner), `multi` (--direct_num_workers=2
 --direct_running_mode=multi_processing), `portable` (PortableRunner -> Beam's local job service,
-SDK harness in an external worker pool; services started once, outside the timing), `dask`
-(a Dask scheduler + 2 single-threaded workers; stock DaskRunner, and `dask-bounded` for
-runner_services.BoundedDaskRunner). Time = wall time of the whole `python -m pipeline.main` run
-(interpreter start and imports included, ~3 s), as a scheduler sees it. Throughput = entries
-written as stories or duplicates per second. Runs are interleaved (one per runner per round),
-so that background load hits every runner alike. Prints a Markdown table with medians and the
-ratio to the single-process DirectRunner measured in the same invocation.
+SDK harness in an external worker pool; services started once, outside the timing). Time = wall
+time of the whole `python -m pipeline.main` run (interpreter start and imports included, ~3 s),
+as a scheduler sees it. Throughput = entries written as stories or duplicates per second. Runs
+are interleaved (one per runner per round), so that background load hits every runner alike.
+Prints a Markdown table with medians and the ratio to the single-process DirectRunner measured
+in the same invocation.
 """
 from __future__ import annotations
 
@@ -27,21 +26,18 @@ import os
 import pathlib
 import platform
 import statistics
-import sys
 import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-import runner_services as rs  # noqa: E402
+from benchmarks import runner_services as rs
 
-RUNNERS = ("direct", "multi", "portable", "dask", "dask-bounded")
+RUNNERS = ("direct", "multi", "portable")
 
 
-def _one_run(label, feeds, out, extra, timeout, env=None):
+def _one_run(label, feeds, out, extra, timeout):
     args = ["--feeds", feeds, "--output", str(out), "--run-id", "bench", "--as-of", rs.AS_OF]
     started = time.monotonic()
-    done = rs.run_cli(args + extra, timeout=timeout, env=env)
+    done = rs.run_cli(args + extra, timeout=timeout)
     seconds = time.monotonic() - started
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
@@ -54,24 +50,17 @@ def _one_run(label, feeds, out, extra, timeout, env=None):
 
 
 def setup(runner, work, stack):
-    """(extra CLI args, env) for a runner; starts its services on `stack` (outside the timing)."""
+    """The extra CLI args for a runner; starts its services on `stack` (outside the timing)."""
     if runner == "direct":
-        return [], None
+        return []
     if runner == "multi":
-        return ["--direct_num_workers=2", "--direct_running_mode=multi_processing"], None
+        return ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
     if runner == "portable":
         logs = work / "portable-logs"
         logs.mkdir(exist_ok=True)
         svc = stack.enter_context(rs.job_service_and_worker_pool(logs))
         return ["--runner=PortableRunner", f"--job_endpoint={svc['job_endpoint']}",
-                "--environment_type=EXTERNAL", f"--environment_config={svc['environment_config']}"], None
-    if runner in ("dask", "dask-bounded"):
-        logs = work / f"{runner}-logs"
-        logs.mkdir(exist_ok=True)
-        cluster = stack.enter_context(rs.dask_cluster(logs, workers=2, nthreads=1))
-        name = rs.DASK_RUNNER if runner == "dask" else rs.BOUNDED_DASK_RUNNER
-        return ([f"--runner={name}", f"--dask_client_address={cluster['address']}", "--dask_npartitions=2"],
-                rs.service_env([rs.TESTS]))
+                "--environment_type=EXTERNAL", f"--environment_config={svc['environment_config']}"]
     raise SystemExit(f"unknown runner {runner!r}; choose from {', '.join(RUNNERS)}")
 
 
@@ -84,9 +73,8 @@ def measure(runners, feeds, work, repeats, timeout):
             for runner in runners:
                 if results[runner] and not results[runner][-1]["ok"]:
                     continue   # a runner that failed fails every time: don't wait for it again
-                extra, env = setups[runner]
                 load = os.getloadavg()[0]
-                result = _one_run(runner, feeds, work / f"{runner}-{i}", extra, timeout, env=env)
+                result = _one_run(runner, feeds, work / f"{runner}-{i}", setups[runner], timeout)
                 result["load1_before"] = load
                 results[runner].append(result)
                 print(json.dumps(result), flush=True)
@@ -117,7 +105,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--runners", default="direct,multi,portable,dask-bounded,dask")
+    parser.add_argument("--runners", default=",".join(RUNNERS))
     parser.add_argument("--timeout", type=float, default=900, help="seconds per run before it is killed")
     parser.add_argument("--json", help="also write every measurement to this file")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@
 
 1. Builds a corpus of N stories as feed files: the 47 real feeds of
    ../shared/data/real-feeds/feeds (verbatim: about 1,100 items in 13 languages) plus RSS files
-   of generated agency originals, outlet reprints and hard negatives (benchmarks/reprints.py;
+   of generated agency originals, outlet reprints and hard negatives (benchmarks/reprints/;
    synthetic full-text originals of 8-14 paragraphs instead of the generator's default 4-8, so
    that an item is about 3.3 KB of feed XML, 2.5 KB of text).
 2. Measures, in one run, each measurement in a fresh subprocess (its peak memory is the child's
@@ -59,25 +59,6 @@ LONG_PARAS = (8, 14)          # paragraphs of a synthetic original (generator de
 
 # ------------------------------------------------------------------------------------ corpus
 
-@contextlib.contextmanager
-def _long_articles(long_paras=LONG_PARAS):
-    """Make the generator's synthetic originals longer (full-text items of ~3 KB). Only the
-    default length (4, 8) is replaced: negatives that ask for a length keep theirs."""
-    import benchmarks.reprints as R
-    original = R._synthetic_story
-
-    def longer(r, topic=None, n_paras=(4, 8), **kw):
-        if tuple(n_paras) == (4, 8):
-            n_paras = long_paras
-        return original(r, topic, n_paras, **kw)
-
-    R._synthetic_story = longer
-    try:
-        yield
-    finally:
-        R._synthetic_story = original
-
-
 def _count_items(path: str) -> int:
     with open(path, "rb") as f:
         data = f.read()
@@ -96,8 +77,8 @@ def build_corpus(n: int, folder: str, seed: int = 7) -> dict:
         real_items = sum(_count_items(os.path.join(real_dir, f)) for f in os.listdir(real_dir))
         feeds_args.append(real_dir)
     n_gen = max(0, n - real_items)
-    with _long_articles():
-        items = generate(int(n_gen / ITEMS_PER_ORIGINAL) + 1, seed=seed, source="synthetic")[:n_gen]
+    items = generate(int(n_gen / ITEMS_PER_ORIGINAL) + 1, seed=seed, source="synthetic",
+                     n_paras=LONG_PARAS)[:n_gen]
     gen_dir = os.path.join(folder, "gen")
     paths = to_feed_files(items, gen_dir)
     feeds_args.append(os.path.join(gen_dir, "feeds.opml"))

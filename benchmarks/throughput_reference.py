@@ -2,7 +2,7 @@
 
 `ablate(names)` switches optimisations back in this process (the DirectRunner runs the DoFns
 in it); benchmarks/throughput.py --ablate runs the pipeline and the baseline that way, and
-tests/test_throughput_parts.py checks that the optimised code gives the same values.
+tests/benchmarks/test_throughput_parts.py checks that the optimised code gives the same values.
 """
 from __future__ import annotations
 

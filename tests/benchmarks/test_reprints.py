@@ -1,4 +1,4 @@
-"""The reprint benchmark generator (benchmarks/reprints.py) and the clustering metrics
+"""The reprint benchmark generator (benchmarks/reprints/) and the clustering metrics
 (benchmarks/cluster_metrics.py)."""
 import collections
 import datetime as dt
@@ -316,12 +316,11 @@ def test_hard_negatives_resemble_their_anchor_in_the_intended_way(items, by_id):
 # Feed files
 # ---------------------------------------------------------------------------------------------
 
-def test_feed_files_parse_back_with_feedparser_and_listparser(tmp_path, monkeypatch):
+def test_feed_files_parse_back_with_feedparser_and_listparser(tmp_path):
     feedparser = pytest.importorskip("feedparser")
     listparser = pytest.importorskip("listparser")
     items = R.generate(120, seed=4)
-    monkeypatch.setattr(R, "MAX_ITEMS_PER_FILE", 40)  # exercise the splitting
-    paths = R.to_feed_files(items, tmp_path)
+    paths = R.to_feed_files(items, tmp_path, max_items_per_file=40)  # exercise the splitting
     assert paths and all(os.path.exists(p) for p in paths)
     by_url = {it.url: it for it in items}
     n = 0
