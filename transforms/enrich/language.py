@@ -5,14 +5,15 @@ spends its time in two Python loops: n-gram extraction (a per-character state ma
 Unicode block binary search per character) and 7 seeded trials that multiply 55 language
 probabilities one random n-gram at a time. `_FastLangdetect` keeps its model and its decision
 rule, and does the work in bulk:
-- the n-grams are exactly langdetect's (tests/test_throughput_parts.py compares them):
+- the n-grams are exactly langdetect's (tests/benchmarks/test_throughput_parts.py compares them):
   characters normalised with one `str.translate` through a memoised table, and the n-grams of
   a text are those of its space-separated words, each word's list memoised;
 - each n-gram is a row of one matrix (n-grams x languages) of log(profile probability + alpha
   / BASE_FREQ), built from langdetect's profile files;
 - the 7 trials draw their random n-grams in chunks and add log rows instead of multiplying 55
   Python floats per draw; each stops at the same convergence check as langdetect's (one
-  language above 0.99999 after update 1, 6, 11, ...; at most 10,000 updates), and the answer
+  language above 0.99999 after update 1, 6, 11, ...; at most 1,001 updates: langdetect's
+  ITERATION_LIMIT is 1,000 and its last check comes after update 1,001), and the answer
   is the mean of the trials, as in langdetect.
 The draws come from numpy's generator seeded with --language-seed, so an answer is
 deterministic but not the draw-for-draw answer of langdetect's own Detector: on texts where
@@ -49,7 +50,7 @@ def normalise_code(code: Optional[str]) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-# langdetect, same results, faster
+# langdetect's model and decision rule, faster; numpy's draws, so not langdetect's exact results
 # ------------------------------------------------------------------------------------------
 
 _LATIN = re.compile(r"[A-z]")                                   # langdetect's 'A' <= ch <= 'z'
