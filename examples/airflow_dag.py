@@ -7,7 +7,7 @@ and fails the task (so Airflow retries it) when the exit code is not 0:
     0 success (feeds that failed are dead letters, not a failed run)   1 the run failed or every
     feed failed   2 a wrong command line   3 dead letters with fail_on_dead_letters.
 `max_active_runs=1` keeps two runs from writing the same output (wirefeed also refuses a second
-writer: OUTPUT/.lock). tests/test_scheduling.py checks this file and runs the command it issues.
+writer: OUTPUT/.lock). tests/pipeline/test_scheduling.py checks this file and runs the command it issues.
 
 On Dataflow, set RUNNER = "DataflowRunner" and add the Dataflow options (project, region,
 temp_location, setup_file) to `pipeline_options`; the provider then follows the Dataflow job

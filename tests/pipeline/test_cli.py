@@ -51,3 +51,14 @@ def test_console_script_help_and_error():
                          text=True, timeout=120, cwd=ROOT)
     assert bad.returncode == 2
     assert bad.stderr.strip() == "wirefeed: error: --feeds is required (an OPML file, a URL list, feed files or a URL)"
+
+
+def test_beams_apitools_warning_is_not_shown():
+    """Beam logs 'apitools not found …' at import when its BigQuery client is absent (a venv
+    from `make run` has no gcp extra): wirefeed's entry point keeps it off the user's screen."""
+    code = ("import logging, sys; import pipeline.main; "
+            "logging.warning('apitools not found, and bigquery client libraries are not available'); "
+            "logging.warning('a real warning')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "apitools" not in done.stderr and "a real warning" in done.stderr
