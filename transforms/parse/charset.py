@@ -6,10 +6,13 @@ feedparser decides, following RFC 3023: for ``application/*xml`` the HTTP ``char
 the XML declaration, for ``text/xml`` the XML declaration is ignored; when the winner cannot
 decode the bytes it falls back to the declaration, the BOM, then utf-8, windows-1252 and
 iso-8859-2 (and says so in ``bozo_exception``). Before handing it the headers, `reconcile_charset`
-corrects two server mistakes where the document itself is unambiguous:
+corrects three server mistakes where the document itself is unambiguous:
 
 * a **byte order mark** is authoritative (the XML spec, appendix F; WHATWG): a UTF-16 document
   served as ``charset=iso-8859-1`` would otherwise decode into NUL-ridden garbage without error;
+* a **UTF-16/32 charset header** on a body without a BOM whose bytes are plainly 8-bit (no NUL
+  byte in its first KB, not the appendix-F pattern): UTF-16/32 text of markup is half NUL bytes,
+  so the header is wrong; the XML declaration's encoding is used, else UTF-8;
 * a **single-byte charset header** (iso-8859-*, windows-125x, us-ascii) on a body that declares
   ``encoding="utf-8"`` and *is* valid UTF-8 with multi-byte sequences: the header is wrong (the
   chance that real Latin-1 text is also valid multi-byte UTF-8 is negligible), so UTF-8 is used.
@@ -55,6 +58,8 @@ _NO_BOM = (
 )
 _SINGLE_BYTE = re.compile(r"^(us-?ascii|ascii|iso[-_]?8859[-_]?\d+|latin[-_]?\d|l\d|"
                           r"(windows|cp)[-_]?125\d|cp819|ibm819)$", re.I)
+# Charsets whose text of ASCII markup is full of NUL bytes (UTF-16/32 and their aliases).
+_WIDE = re.compile(r"^(utf-?(16|32)(-?[lb]e)?|ucs-?[24]|iso-10646-ucs-[24]|unicode(fffe|feff)?)$", re.I)
 _CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*(\"[^\"]*\"|'[^']*'|[^;\s]*)", re.I)
 _XML_DECL_ENCODING = re.compile(rb"^<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 
@@ -113,6 +118,11 @@ def _is_multibyte_utf8(body: bytes) -> bool:
     return True
 
 
+def _is_8bit(body: bytes) -> bool:
+    """No BOM-less UTF-16/32: no NUL byte in the first KB and not the appendix-F pattern."""
+    return b"\x00" not in body[:1024] and xml_codec(body)[0] == "latin-1"
+
+
 def reconcile_charset(body: bytes, headers: Dict[str, str]) -> Tuple[Dict[str, str], Optional[str]]:
     """(headers to give feedparser, why the charset was corrected or None). ``headers`` has
     lower-cased names (empty for a file); it is not modified."""
@@ -126,6 +136,14 @@ def reconcile_charset(body: bytes, headers: Dict[str, str]) -> Tuple[Dict[str, s
         fixed = dict(headers, **{"content-type": _with_charset(content_type or "application/xml", bom)})
         said = f"Content-Type said {declared}" if declared else "nothing else said so"
         return fixed, f"byte order mark says {bom}, {said}"
+    if declared and _WIDE.match(declared) and not bom and _is_8bit(body):
+        encoding = declared_encoding(body)
+        if encoding and not _WIDE.match(encoding):
+            how = f" and its XML declaration says {encoding}"
+        else:
+            encoding, how = "utf-8", ", so utf-8"
+        fixed = dict(headers, **{"content-type": _with_charset(content_type, encoding)})
+        return fixed, f"body is 8-bit (no byte order mark, no NUL bytes){how}, Content-Type said {declared}"
     if (declared and _SINGLE_BYTE.match(declared) and declared_encoding(body) in ("utf-8", "utf8")
             and _is_multibyte_utf8(body)):
         fixed = dict(headers, **{"content-type": _with_charset(content_type, "utf-8")})

@@ -5,6 +5,11 @@ or a file name. A document that is not a feed becomes one dead letter saying wha
 
 Hostile XML is neutralised first (transforms/parse/xmlguard.py).
 
+One entry never costs the others: an entry that fails to become a Story is an entry-level dead
+letter and the feed's other entries are kept (entries = stories + entry dead letters). A character
+reference XML forbids (`&#xD800;`, `&#x0;` ...) costs neither: it becomes U+FFFD and the story
+carries the flag ``invalid_character_reference`` (transforms/parse/charrefs.py).
+
 Charset and mojibake
 --------------------
 `transforms.parse.charset` corrects a Content-Type charset that the BOM or a valid UTF-8 body
@@ -22,6 +27,7 @@ from typing import Dict, Iterator, Optional, Tuple
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from transforms.parse.charrefs import INVALID_CHARACTER_REFERENCE, mark_bad_references
 from transforms.parse.charset import MOJIBAKE_REPAIRED, MojibakeRepair, reconcile_charset, xml_codec
 from transforms.records import UTC, DeadLetter, FeedDocument, FeedStatus, Story
 from transforms.tagged import TypedParDo
@@ -164,7 +170,8 @@ def _is_broken_without_entries(parsed, body: bytes) -> bool:
 
 def parse_document_notes(doc: FeedDocument) -> Tuple[FeedStatus, list, list, Dict[str, str]]:
     """(status, stories, dead letters, notes) for one fetched document; ``notes`` says what was
-    corrected on the way: "doctype" (what neutralise_doctype removed), "charset"."""
+    corrected on the way: "doctype" (what neutralise_doctype removed), "charset", "charrefs"
+    (the forbidden character references that became U+FFFD)."""
     import feedparser
     loc = doc.source.location
     notes: Dict[str, str] = {}
@@ -177,6 +184,9 @@ def parse_document_notes(doc: FeedDocument) -> Tuple[FeedStatus, list, list, Dic
     body, removed = neutralise_doctype(doc.body)
     if removed:
         notes["doctype"] = removed
+    body, bad = mark_bad_references(body)
+    if bad:
+        notes["charrefs"] = bad.describe()
     # feedparser's sanitiser stays on (it removes <embed>, <object>, <blink> ... whose text the
     # HTML-to-text step would otherwise mishandle); resolving relative URIs inside the HTML is
     # off: the HTML only ever becomes plain text, and that pass was 16% of feedparser's time.
@@ -188,18 +198,22 @@ def parse_document_notes(doc: FeedDocument) -> Tuple[FeedStatus, list, list, Dic
         dead = DeadLetter.make("parse", loc, f"NotAFeed: {error}", excerpt=doc.body)
         return FeedStatus(loc, "failed", retries=doc.retries), [], [dead], notes
     feed = parsed.get("feed") or {}
+    if bad:   # the channel's own text keeps U+FFFD where a forbidden reference was
+        feed = dict(feed, title=bad.clean(feed.get("title")))
     stories, dead = [], []
     repair = MojibakeRepair(body)
     for index, entry in enumerate(entries):
         try:
             story = entry_to_story(entry, index, feed, doc, headers.get("content-language"))
+            if bad and bad.replace_in(story):
+                story.flags = story.flags + [INVALID_CHARACTER_REFERENCE]
             repair(story)
             stories.append(story)
         except Exception as e:  # one bad entry never costs the others
             ident = entry.get("id") or entry.get("link") or f"#{index}"
             dead.append(DeadLetter.from_exception("parse", loc, e, entry=str(ident),
                                                   excerpt=entry.get("title")))
-    status = FeedStatus(loc, "ok", entries=len(entries), bozo=bool(parsed.get("bozo")),
+    status = FeedStatus(loc, "ok", entries=len(entries), bozo=bool(parsed.get("bozo") or bad),
                         retries=doc.retries, permanent_redirect=doc.permanent_redirect)
     return status, stories, dead, notes
 
@@ -217,6 +231,7 @@ class _ParseDocument(beam.DoFn):
         self._mojibake = Metrics.counter("parse", MOJIBAKE_REPAIRED)
         self._doctype = Metrics.counter("parse", "doctype_neutralised")
         self._charset = Metrics.counter("parse", "charset_corrected")
+        self._charrefs = Metrics.counter("parse", "invalid_character_references")
 
     def setup(self):
         import feedparser  # noqa: F401  (import once per worker)
@@ -241,6 +256,8 @@ class _ParseDocument(beam.DoFn):
             self._doctype.inc()
         if "charset" in notes:
             self._charset.inc()
+        if "charrefs" in notes:
+            self._charrefs.inc()
         self._mojibake.inc(sum(1 for s in stories if MOJIBAKE_REPAIRED in s.flags))
         self._entries.inc(status.entries)
         yield beam.pvalue.TaggedOutput("status", status)
