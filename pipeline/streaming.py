@@ -35,7 +35,7 @@ from transforms import Clean, Enrich, ParseFeeds
 from transforms.write.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
                                summary_path, write_text_atomically)
 from transforms.fetch.poll import FOREVER, PollFeeds, forget_stop, request_stop, stop_event
-from transforms.read import expand_feed_arg, unique_source
+from transforms.read import sources_of, unique_source
 from transforms.records import UTC, DeadLetter, FeedSource, redact_text
 from transforms.dedupe.stream import StreamDedupe
 from transforms.write.windowed import DEFAULT_LATENESS, WindowedWrite, commit_summary, empty_summary
@@ -58,11 +58,11 @@ def expand_sources(feed_args: Sequence[str]) -> Tuple[List[FeedSource], List[Dea
     """The feed list, read once at start (as ReadFeedList reads it): sources and dead letters."""
     found, dead = {}, []
     for arg in feed_args:
-        try:
-            for source in expand_feed_arg(arg):
-                found.setdefault(source.location, []).append(source)
-        except Exception as e:  # an unreadable list is a dead letter, never a crash
-            dead.append(DeadLetter.from_exception("read", arg, e))
+        for item in sources_of(arg):
+            if isinstance(item, DeadLetter):
+                dead.append(item)
+            else:
+                found.setdefault(item.location, []).append(item)
     return [unique_source(group) for _, group in sorted(found.items())], dead
 
 

@@ -274,18 +274,23 @@ def expand_feed_arg(arg: str) -> Iterator[FeedSource]:
         raise FeedListEntryRefused(refused[0].listed_in, "; ".join(str(e) for e in refused))
 
 
+def sources_of(arg: str) -> Iterator[Union[FeedSource, DeadLetter]]:
+    """One --feeds argument as FeedSources and 'read' DeadLetters (a refused list entry, an
+    unreadable list): never raises. Batch (ReadFeedList) and streaming read lists with it."""
+    try:
+        for item in read_feed_arg(arg):
+            if isinstance(item, FeedListEntryRefused):
+                yield DeadLetter.from_exception("read", item.listed_in, item)
+            else:
+                yield item
+    except Exception as e:  # an unreadable list is a dead letter, never a crash
+        yield DeadLetter.from_exception("read", arg, e)
+
+
 class _ExpandFeedArg(beam.DoFn):
     def process(self, arg: str) -> Iterable:
-        try:
-            for item in read_feed_arg(arg):
-                if isinstance(item, FeedListEntryRefused):
-                    yield beam.pvalue.TaggedOutput(
-                        "dead_letter", DeadLetter.from_exception("read", item.listed_in, item))
-                else:
-                    yield item
-        except Exception as e:  # an unreadable list is a dead letter, never a crash
-            yield beam.pvalue.TaggedOutput(
-                "dead_letter", DeadLetter.from_exception("read", arg, e))
+        for item in sources_of(arg):
+            yield beam.pvalue.TaggedOutput("dead_letter", item) if isinstance(item, DeadLetter) else item
 
 
 def unique_source(sources: Iterable[FeedSource]) -> FeedSource:
