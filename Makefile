@@ -1,11 +1,12 @@
 # make run  - create .venv, install, run the pipeline on examples/ with the DirectRunner -> ./out
 # make test - create .venv, install with test extras, run the tests
+# make bench - every figure README.md and docs/ quote, by the commands that produce them (~40 min)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test venv install install-test clean
+.PHONY: run test bench venv install install-test clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +29,8 @@ run: install
 test: install-test
 	$(PY) -m pytest -q
 
+bench: install-test
+	$(PY) -m benchmarks.all
+
 clean:
-	rm -rf out build dist *.egg-info .pytest_cache
+	rm -rf out build dist *.egg-info .pytest_cache bench-out
