@@ -96,11 +96,14 @@ def build_streaming(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header
         count=tick_count(opts.poll_interval, opts.run_for, opts.max_polls), token=token,
         stop_file=stop_file, dead_letters=list_dead_letters)
     parsed = polled["documents"] | "ParseFeeds" >> ParseFeeds()
+    not_followed = parsed["discovered"] | "NotFollowed" >> beam.Map(lambda s: DeadLetter.make(   # polls listed feeds only
+        "parse", s.listed_in or s.location, f"NotFollowed: {s.location}: a stream polls only the listed feeds; "
+        "add it to the feed list"))
     cleaned = parsed["stories"] | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
     enriched = cleaned["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
     deduped = enriched["stories"] | "StreamDedupe" >> StreamDedupe(
         window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)
-    dead_letters = ((polled["dead_letter"], parsed["dead_letter"], cleaned["dead_letter"],
+    dead_letters = ((polled["dead_letter"], parsed["dead_letter"], not_followed, cleaned["dead_letter"],
                      enriched["dead_letter"])
                     | "DeadLetters" >> beam.Flatten())
     statuses = (polled["status"], parsed["status"]) | "FeedStatuses" >> beam.Flatten()
@@ -193,6 +196,8 @@ def run_streaming(argv: List[str], known) -> int:
               "options": safe_options(options),
               "mode": "streaming",
               "streaming": streaming_settings(opts)}
+    if run_id != requested:
+        header["attempt_of"] = requested
     try:
         acquire_lock(opts.output, run_id)
     except LockHeld as e:

@@ -80,3 +80,12 @@ def test_an_output_that_cannot_be_created_is_one_line(tmp_path):
     with pytest.raises(LockHeld) as info:
         acquire_lock(str(blocker / "out"), "x")
     assert str(info.value).startswith(f"cannot create the output folder {blocker / 'out'}")
+
+
+def test_an_output_on_a_read_only_filesystem_is_one_line_exit_1(capsys):
+    """procfs takes no new folders, not even from root: the run stops with one line, no traceback."""
+    from pipeline.main import run
+    from tests.support import EXAMPLES
+    assert run(["--feeds", str(EXAMPLES / "feeds" / "rheinblick.xml"), "--output", "/proc/wirefeed-out"]) == 1
+    err = capsys.readouterr().err
+    assert err == "wirefeed: cannot create the output folder /proc/wirefeed-out: No such file or directory\n"
