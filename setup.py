@@ -37,6 +37,7 @@ setup(
     install_requires=REQUIRES,
     extras_require={
         "test": ["pytest>=8.0", "pytest-timeout>=2.3",
+                 "scikit-learn>=1.3",   # a second, independent ARI for the cluster metrics' test
                  # runner tests: Dataflow translation and gs:// (gcp), and a loopback GCS for
                  # Beam's gs:// FileSystem (tests/pipeline/test_runners.py)
                  "apache-beam[gcp]>=2.77.0", "gcp-storage-emulator>=2026.7.19"],

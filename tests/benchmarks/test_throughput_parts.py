@@ -22,7 +22,7 @@ from benchmarks.reprints import generate, synthetic_articles
 from transforms.dedupe import fingerprint as F
 from transforms.dedupe.candidates import Fingerprint, _pack, _unpack, fingerprint_feed
 from transforms.enrich.language import LanguageDetector, _FastLangdetect, _model
-from tests.support import SHARED
+from tests.support import SHARED, shared_path
 from transforms.records import STORY_FIELDS, UTC, Story
 from transforms.clean.text import normalize_for_hash
 
@@ -63,7 +63,8 @@ def _sample_texts(per_language=8):
     texts = list(EDGE_TEXTS)
     for a in synthetic_articles(15, seed=3):
         texts.append(a["title"] + "\n" + "\n\n".join(a["paragraphs"])[:1000])
-    for path in sorted(glob.glob(os.path.join(SENTENCES, "*.txt"))):
+    sentences = shared_path("data", "langid", "language-testdata", "sentences")   # skips if absent
+    for path in sorted(glob.glob(os.path.join(str(sentences), "*.txt"))):
         with open(path, encoding="utf-8") as f:
             lines = [x.strip() for x in f if x.strip()]
         texts += lines[:per_language]

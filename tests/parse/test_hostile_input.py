@@ -195,9 +195,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 @pytest.mark.parametrize("name,body,message", [
     ("html", b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>x</body></html>",
      "not a feed: got an HTML page titled 'Just a moment...'"),
-    ("json", b'{"status": "ok", "items": []}', "not a feed: got JSON"),
-    ("json_feed", b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1"}]}',
-     "not a feed: got a JSON Feed (jsonfeed.org), which wirefeed does not read"),
+    ("json", b'{"status": "ok", "items": []}',
+     'not a feed: got JSON that is not a JSON Feed (no "version" starting with https://jsonfeed.org/version/)'),
+    ("json_array", b'[{"version": "https://jsonfeed.org/version/1.1", "items": []}]',
+     "not a feed: got a JSON array, not a JSON Feed object"),
     ("png", PNG, "not a feed: got a PNG image"),
     ("gzip", b"\x1f\x8b\x08\x00" + bytes(60), "not a feed: got gzip-compressed data (served without "
                                               "Content-Encoding: gzip?)"),
@@ -567,14 +568,6 @@ def test_100k_entry_feed_parses(tmp_path):
     assert (status.outcome, status.entries, len(stories), dead) == ("ok", 100_000, 100_000, [])
     assert stories[-1].guid == "big-99999" and stories[-1].entry_index == 99_999
     assert took < 60
-
-
-@pytest.mark.timeout(900)
-@pytest.mark.skipif(not os.environ.get("WIREFEED_SCALE_TESTS"),
-                    reason="the whole pipeline on 100k entries takes minutes on the DirectRunner; "
-                           "set WIREFEED_SCALE_TESTS=1 to run it (a 10k-entry run below is the default)")
-def test_100k_entry_feed_end_to_end(tmp_path):
-    _big_end_to_end(tmp_path, 100_000)
 
 
 def test_10k_entry_feed_end_to_end(tmp_path):
