@@ -8,6 +8,7 @@ from pipeline.options import WirefeedOptions
 from transforms import (Clean, Dedupe, Enrich, FetchFeeds, FetchSettings, ParseFeeds,
                         ReadFeedList, WritePartitioned)
 from transforms.dedupe.state import ReadState, ReadValidators, WriteState, validators_of
+from transforms.parse import FollowDiscovered
 
 
 def fetch_settings(opts: WirefeedOptions) -> FetchSettings:
@@ -28,18 +29,22 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
     listed = p | "ReadFeedList" >> ReadFeedList(opts.feeds)
     fetched = listed["sources"] | "FetchFeeds" >> FetchFeeds(fetch_settings(opts), validators=validators)
     parsed = fetched["documents"] | "ParseFeeds" >> ParseFeeds()
-    cleaned = parsed["stories"] | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
+    followed = ({"discovered": parsed["discovered"], "listed": listed["sources"]}   # indexes, pages
+                | "FollowDiscovered" >> FollowDiscovered(fetch_settings(opts), validators=validators))
+    stories = (parsed["stories"], followed["stories"]) | "AllStories" >> beam.Flatten()
+    cleaned = stories | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
     enriched = cleaned["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
     deduped = enriched["stories"] | "Dedupe" >> Dedupe(
         remembered, as_of=as_of, window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)
 
     staged_state = ({"rows": deduped["state_rows"], "validators_old": validators,
-                     "validators_new": fetched["documents"] | "NewValidators" >> beam.FlatMap(validators_of)}
+                     "validators_new": ((parsed["documents"], followed["documents"]) | "Validated" >> beam.Flatten()
+                                        | "NewValidators" >> beam.FlatMap(validators_of))}
                     | "WriteState" >> WriteState(opts.output, run_id, state_dir, as_of, opts.dedupe_window_days))
     dead_letters = ((listed["dead_letter"], fetched["dead_letter"], parsed["dead_letter"],
-                     cleaned["dead_letter"], enriched["dead_letter"])
+                     followed["dead_letter"], cleaned["dead_letter"], enriched["dead_letter"])
                     | "DeadLetters" >> beam.Flatten())
-    statuses = (fetched["status"], parsed["status"]) | "FeedStatuses" >> beam.Flatten()
+    statuses = (fetched["status"], parsed["status"], followed["status"]) | "FeedStatuses" >> beam.Flatten()
     return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,
              "state_receipts": staged_state}
             | "WritePartitioned" >> WritePartitioned(

@@ -18,7 +18,7 @@ from typing import Optional
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.records import UTC
+from transforms.records import UTC, redact_url
 from transforms.write import summary_path
 
 __all__ = ["RUN_ID_MAX", "UsageError", "attempt_run_id", "check_run_id", "exit_code", "make_run_id",
@@ -91,6 +91,8 @@ def print_summary(summary: dict, output: str, stream=None) -> None:
         "  by agency    " + (", ".join(f"{k} {v}" for k, v in summary["by_agency"].items()) or "-"),
         f"  output   {output}  (summary: {summary_path(output, summary['run_id'])})",
     ]
+    for page, feed in summary.get("discovered_feeds") or []:
+        lines.insert(-1, f"  discovered {redact_url(feed)} (from {redact_url(page)}: list it instead)")
     print("\n".join(lines), file=stream or sys.stdout)
 
 

@@ -31,7 +31,8 @@ class FeedSource:
     location: str
     source_name: Optional[str] = None   # from the OPML outline title, if any
     agency: Optional[str] = None        # canonical agency name when the feed is an agency's own wire
-    listed_in: Optional[str] = None     # the feed list that named it
+    listed_in: Optional[str] = None     # the feed list that named it (or the page/index that linked it)
+    via: Tuple[str, ...] = ()           # a followed feed's chain: the listed page or sitemap index first
 
     @property
     def is_http(self) -> bool:
@@ -97,6 +98,7 @@ class FeedStatus:
     bozo: bool = False
     retries: int = 0
     permanent_redirect: Optional[str] = None
+    discovered: Optional[List[str]] = None  # an HTML page: the feeds it links and wirefeed followed
 
 
 @dataclass
@@ -122,6 +124,7 @@ class Story:
     agencies_inferred: List[str] = field(default_factory=list)
     agency_sourced: bool = False
     credit: Optional[str] = None
+    credit_position: Optional[str] = None   # dateline, lead, closing, body, photo (comma-joined)
     dateline: Optional[str] = None
     word_count: int = 0
     content_hash: Optional[str] = None

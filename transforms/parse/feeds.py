@@ -10,6 +10,11 @@ letter and the feed's other entries are kept (entries = stories + entry dead let
 reference XML forbids (`&#xD800;`, `&#x0;` ...) costs neither: it becomes U+FFFD and the story
 carries the flag ``invalid_character_reference`` (transforms/parse/charrefs.py).
 
+Other inputs (transforms/parse/jsonfeed.py, sitemaps.py, discovery.py): a JSON document is read
+as a JSON Feed, a <urlset> or <sitemapindex> as a news sitemap or an index, and an HTML page that
+links feeds as `<link rel="alternate">` names the feeds to follow. The sources an index or a page
+names leave on the 'discovered' output for the next fetch round (transforms/parse/follow.py).
+
 Charset and mojibake
 --------------------
 `transforms.parse.charset` corrects a Content-Type charset that the BOM or a valid UTF-8 body
@@ -22,14 +27,18 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import re
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from transforms.parse.charrefs import INVALID_CHARACTER_REFERENCE, mark_bad_references
 from transforms.parse.charset import MOJIBAKE_REPAIRED, MojibakeRepair, reconcile_charset, xml_codec
-from transforms.records import UTC, DeadLetter, FeedDocument, FeedStatus, Story
+from transforms.parse.discovery import discover_feeds
+from transforms.parse.items import not_a_feed
+from transforms.parse.jsonfeed import looks_like_json, parse_json_feed
+from transforms.parse.sitemaps import parse_sitemap, sitemap_root
+from transforms.records import UTC, DeadLetter, FeedDocument, FeedSource, FeedStatus, Story, replace
 from transforms.tagged import TypedParDo
 from transforms.parse.xmlguard import neutralise_doctype
 
@@ -78,8 +87,6 @@ def describe_non_feed(body: bytes, bozo_exception=None) -> str:
         title = " ".join(title.split())
         return f"not a feed: got an HTML page titled {title!r}" if title else "not a feed: got an HTML page"
     if head[:1] in (b"{", b"["):
-        if b"jsonfeed.org/version" in low:
-            return "not a feed: got a JSON Feed (jsonfeed.org), which wirefeed does not read"
         return "not a feed: got JSON"
     sample = head[:512]
     if b"\x00" in sample or sum(1 for b in sample if b < 9 or 13 < b < 32) > len(sample) // 10:
@@ -168,22 +175,66 @@ def _is_broken_without_entries(parsed, body: bytes) -> bool:
     return not (root and root.group(1).lower() == b"channel" and parsed.get("feed") and not parsed.get("bozo"))
 
 
-def parse_document_notes(doc: FeedDocument) -> Tuple[FeedStatus, list, list, Dict[str, str]]:
-    """(status, stories, dead letters, notes) for one fetched document; ``notes`` says what was
-    corrected on the way: "doctype" (what neutralise_doctype removed), "charset", "charrefs"
-    (the forbidden character references that became U+FFFD)."""
+class ParsedDocument(NamedTuple):
+    """What one fetched document gave: its status, stories, dead letters, the corrections made
+    on the way (``notes``) and the sources it names to fetch next (``follow``: a sitemap index's
+    sitemaps, the feeds an HTML page links)."""
+    status: FeedStatus
+    stories: list
+    dead: list
+    notes: Dict[str, str]
+    follow: List[FeedSource] = []
+
+
+def read_document(doc: FeedDocument) -> ParsedDocument:
+    """Any fetched document: a JSON Feed, a news sitemap or index, an RSS/Atom/RDF feed (feedparser)
+    or an HTML page that links feeds."""
+    notes: Dict[str, str] = {}
+    headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
+    if looks_like_json(doc.body):
+        return ParsedDocument(*parse_json_feed(doc, headers.get("content-language")), notes)
+    body, removed = neutralise_doctype(doc.body)
+    if removed:
+        notes["doctype"] = removed
+    if sitemap_root(body):
+        status, stories, dead, follow, plain = parse_sitemap(doc, body)
+        if plain:
+            notes["sitemap_urls_without_news"] = str(plain)
+        return ParsedDocument(status, stories, dead, notes, follow)
+    status, stories, dead, notes = parse_document_notes(doc, body, notes)
+    if status.outcome == "failed" and dead[0].error.startswith("NotAFeed: not a feed: got an HTML page"):
+        base = doc.final_url or doc.source.location
+        follow, refused = discover_feeds(doc.source, body, base)
+        if follow:
+            status = FeedStatus(doc.source.location, "ok", retries=doc.retries,
+                                permanent_redirect=doc.permanent_redirect,
+                                discovered=[s.location for s in follow])
+            return ParsedDocument(status, [], [], notes, follow)
+        if refused:
+            error = dead[0].error + " (its feed links are not followed: " + "; ".join(refused[:3]) + ")"
+            dead = [replace(dead[0], error=error[:2000])]
+    return ParsedDocument(status, stories, dead, notes)
+
+
+def parse_document_notes(doc: FeedDocument, body: Optional[bytes] = None,
+                         notes: Optional[Dict[str, str]] = None) -> Tuple[FeedStatus, list, list, Dict[str, str]]:
+    """(status, stories, dead letters, notes) for one fetched RSS/Atom/RDF document; ``notes``
+    says what was corrected on the way: "doctype" (what neutralise_doctype removed), "charset",
+    "charrefs" (the forbidden character references that became U+FFFD). ``body`` is the
+    document with its DOCTYPE already neutralised, when the caller has done it."""
     import feedparser
     loc = doc.source.location
-    notes: Dict[str, str] = {}
+    notes = {} if notes is None else notes
     headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
     if headers:  # HTTP: the charset and base URL the server declared
         headers.setdefault("content-location", doc.final_url or loc)
     headers, why = reconcile_charset(doc.body, headers)
     if why:
         notes["charset"] = why
-    body, removed = neutralise_doctype(doc.body)
-    if removed:
-        notes["doctype"] = removed
+    if body is None:
+        body, removed = neutralise_doctype(doc.body)
+        if removed:
+            notes["doctype"] = removed
     body, bad = mark_bad_references(body)
     if bad:
         notes["charrefs"] = bad.describe()
@@ -194,9 +245,7 @@ def parse_document_notes(doc: FeedDocument) -> Tuple[FeedStatus, list, list, Dic
                               resolve_relative_uris=False)
     entries = parsed.get("entries") or []
     if _is_broken_without_entries(parsed, body):
-        error = describe_non_feed(body, parsed.get("bozo_exception"))
-        dead = DeadLetter.make("parse", loc, f"NotAFeed: {error}", excerpt=doc.body)
-        return FeedStatus(loc, "failed", retries=doc.retries), [], [dead], notes
+        return (*not_a_feed(doc, describe_non_feed(body, parsed.get("bozo_exception"))), notes)
     feed = parsed.get("feed") or {}
     if bad:   # the channel's own text keeps U+FFFD where a forbidden reference was
         feed = dict(feed, title=bad.clean(feed.get("title")))
@@ -219,8 +268,8 @@ def parse_document_notes(doc: FeedDocument) -> Tuple[FeedStatus, list, list, Dic
 
 
 def parse_document(doc: FeedDocument) -> Tuple[FeedStatus, list, list]:
-    """(status, stories, dead letters) for one fetched document."""
-    return parse_document_notes(doc)[:3]
+    """(status, stories, dead letters) for one fetched document of any kind (read_document)."""
+    return read_document(doc)[:3]
 
 
 class _ParseDocument(beam.DoFn):
@@ -232,15 +281,18 @@ class _ParseDocument(beam.DoFn):
         self._doctype = Metrics.counter("parse", "doctype_neutralised")
         self._charset = Metrics.counter("parse", "charset_corrected")
         self._charrefs = Metrics.counter("parse", "invalid_character_references")
+        self._plain_urls = Metrics.counter("parse", "sitemap_urls_without_news")
+        self._followed = Metrics.counter("parse", "sources_to_follow")
 
     def setup(self):
         import feedparser  # noqa: F401  (import once per worker)
 
     def process(self, doc: FeedDocument) -> Iterator:
         if doc.status == 304:
+            yield beam.pvalue.TaggedOutput("documents", doc)
             return
         try:
-            status, stories, dead, notes = parse_document_notes(doc)
+            status, stories, dead, notes, follow = read_document(doc)
         except Exception as e:
             self._failed.inc()
             yield beam.pvalue.TaggedOutput("dead_letter", DeadLetter.from_exception(
@@ -258,17 +310,31 @@ class _ParseDocument(beam.DoFn):
             self._charset.inc()
         if "charrefs" in notes:
             self._charrefs.inc()
+        if "sitemap_urls_without_news" in notes:
+            self._plain_urls.inc(int(notes["sitemap_urls_without_news"]))
         self._mojibake.inc(sum(1 for s in stories if MOJIBAKE_REPAIRED in s.flags))
         self._entries.inc(status.entries)
         yield beam.pvalue.TaggedOutput("status", status)
         for d in dead:
             yield beam.pvalue.TaggedOutput("dead_letter", d)
+        for source in follow:
+            yield beam.pvalue.TaggedOutput("discovered", source)
+        self._followed.inc(len(follow))
+        if not follow:  # a page or an index that names others keeps no validators: its
+            # unchanged copy (304) must not keep the next run from fetching what it names
+            yield beam.pvalue.TaggedOutput("documents", FeedDocument(
+                source=doc.source, headers=doc.headers, status=doc.status, final_url=doc.final_url))
         yield from stories
 
 
 class ParseFeeds(beam.PTransform):
-    """FeedDocument -> {'stories', 'status', 'dead_letter'}; 304 documents yield nothing."""
+    """FeedDocument -> {'stories', 'status', 'discovered', 'documents', 'dead_letter'}.
+
+    'discovered' holds the FeedSources a sitemap index or an HTML page names (for the next
+    fetch round); 'documents' the fetched documents whose validators (ETag, Last-Modified) the
+    state may keep, without their bodies: every one but pages and indexes that named sources.
+    304 documents yield only that."""
 
     def expand(self, documents):
-        return documents | "Parse" >> TypedParDo(_ParseDocument(),
-                                                 {"stories": Story, "status": FeedStatus})
+        return documents | "Parse" >> TypedParDo(_ParseDocument(), {
+            "stories": Story, "status": FeedStatus, "discovered": FeedSource, "documents": FeedDocument})

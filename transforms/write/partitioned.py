@@ -142,7 +142,7 @@ class RunSummaryFn(beam.CombineFn):
                            "duplicates": 0, "already_seen": 0, "dead_letters": 0,
                            "entry_dead_letters": 0, "bozo_feeds": 0, "fetch_retries": 0},
                 "by_language": {}, "by_agency": {}, "quality": {}, "files": [],
-                "permanent_redirects": []}
+                "permanent_redirects": [], "discovered_feeds": []}
 
     @staticmethod
     def _add(target: Dict[str, int], source: Dict[str, int]):
@@ -160,6 +160,8 @@ class RunSummaryFn(beam.CombineFn):
             if record.permanent_redirect:
                 acc["permanent_redirects"].append([redact_url(record.location),
                                                    redact_url(record.permanent_redirect)])
+            for feed in record.discovered or ():
+                acc["discovered_feeds"].append([redact_url(record.location), redact_url(feed)])
         elif isinstance(record, PartitionWritten):
             if record.table == "dead_letter":
                 c["dead_letters"] += record.rows
@@ -185,11 +187,13 @@ class RunSummaryFn(beam.CombineFn):
                 self._add(merged[key], acc[key])
             merged["files"].extend(acc["files"])
             merged["permanent_redirects"].extend(acc["permanent_redirects"])
+            merged["discovered_feeds"].extend(acc["discovered_feeds"])
         return merged
 
     def extract_output(self, acc):
         acc["files"].sort()
         acc["permanent_redirects"].sort()
+        acc["discovered_feeds"].sort()
         for key in ("by_language", "by_agency", "quality"):
             acc[key] = dict(sorted(acc[key].items(), key=lambda kv: (-kv[1], kv[0])))
         return acc
