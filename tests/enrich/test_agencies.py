@@ -264,6 +264,7 @@ def test_story_several_agencies_in_order():
         agencies=("Xinhua", "TASS", "Agencies"),
         credit="[Xinhua] | according to the Russian news agency TASS | The Island Herald with inputs from Agencies",
         dateline=None,
+        position="closing,body,photo",   # footer, TASS in the fifth paragraph, the captions' [Xinhua]
     )
 
 
@@ -401,9 +402,9 @@ def test_empty_inputs():
     assert attribute("", "") == Attribution(agencies=(), credit=None, dateline=None)
     assert credit_spans("") == []
     assert strip_credits("") == ""
-    assert attribute("Talks resume | Reuters", "") == Attribution(("Reuters",), "| Reuters", None)
+    assert attribute("Talks resume | Reuters", "") == Attribution(("Reuters",), "| Reuters", None, "lead")
     assert attribute("", "WASHINGTON (AP) — The vote passed.") == Attribution(
-        ("AP",), "WASHINGTON (AP) —", "WASHINGTON")
+        ("AP",), "WASHINGTON (AP) —", "WASHINGTON", "dateline")
 
 
 def test_attribution_is_frozen():

@@ -38,3 +38,15 @@ def test_enrich_values():
                 ("t", "fr", [], [], False, None, 0),
             ]))
         assert_that(out["dead_letter"], equal_to([]), label="no dead letters")
+
+
+def test_enrich_credit_position():
+    from transforms.enrich.language import LanguageDetector
+    from transforms.enrich.stories import enrich_story
+
+    s = story(title="Ferry pact signed", text="ATHENS (Reuters) - Two ferry lines signed a pact on Monday.\n\n"
+                                                  "Boats at the quay on Monday. (Photo: AFP)")
+    enrich_story(s, LanguageDetector(seed=0))
+    assert (s.agencies, s.credit_position) == (["Reuters", "AFP"], "dateline,photo")
+    plain = enrich_story(story(title="Council meets", text="The council met on Monday."), LanguageDetector(seed=0))
+    assert plain.credit_position is None

@@ -1,4 +1,4 @@
-"""Enrich: language, agency attribution, credit, dateline, word count.
+"""Enrich: language, agency attribution, credit and its position, dateline, word count.
 
 Agency patterns live in transforms/enrich/agencies/attribution.py and language detection in
 transforms/enrich/language.py; this module applies them to cleaned Stories.
@@ -26,6 +26,7 @@ def enrich_story(story: Story, detector: LanguageDetector) -> Story:
     story.agencies_inferred = inferred
     story.agency_sourced = bool(story.agencies or inferred)
     story.credit = credited.credit
+    story.credit_position = credited.position
     story.dateline = credited.dateline
     story.word_count = len(story.text.split())
     return story

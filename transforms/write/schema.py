@@ -35,6 +35,7 @@ STORY_SCHEMA = pa.schema([
     pa.field("agencies_inferred", _STRINGS),
     pa.field("agency_sourced", pa.bool_()),
     pa.field("credit", pa.string()),
+    pa.field("credit_position", pa.string()),
     pa.field("dateline", pa.string()),
     pa.field("word_count", pa.int64()),
     pa.field("content_hash", pa.string()),

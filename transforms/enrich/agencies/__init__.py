@@ -2,8 +2,8 @@
 
     patterns.py     the agency names, spellings and the compiled patterns (data)
     context.py      judges of an occurrence's neighbourhood (credit line, dateline, photo …)
-    attribution.py  attribute(), credit_spans(), strip_credits()
+    attribution.py  attribute(), credit_spans(), strip_credits(); POSITIONS (where a credit stood)
 """
-from transforms.enrich.agencies.attribution import Attribution, attribute, credit_spans, strip_credits
+from transforms.enrich.agencies.attribution import POSITIONS, Attribution, attribute, credit_spans, strip_credits
 
-__all__ = ["Attribution", "attribute", "credit_spans", "strip_credits"]
+__all__ = ["POSITIONS", "Attribution", "attribute", "credit_spans", "strip_credits"]

@@ -105,13 +105,21 @@ def attribution_phrase(text, h, before, bstart, rest_end, line_end):
     """An in-text attribution ("told Reuters", "Xinhua reported", "the news agency PTI") around
     hit `h`; the judged span and its class, or None."""
     s, e, canon, cls = h
-    if cls == _p.GEN and text[s:e].lower() == "agencies":
+    if cls == _p.GEN and text[s:e].lower() in _p.BARE_GENERIC:
         # Bare "agencies" (intelligence agencies, federal agencies ...) only as "according to agencies".
         m = _p.BARE_AGENCIES_BEFORE.search(before)
-        return (bstart + m.start(), e, False, e) if m else None
+        return (bstart + m.start(), e, False, e) if m and not _p.GENERIC_QUALIFIED.match(text, e, line_end) else None
+    if _p.is_cjk(text[s]):
+        # 据路透社报道, ロイターが報じた, 로이터에 따르면.
+        m = _p.CJK_ATTR_AFTER.match(text, rest_end, line_end)
+        if m:
+            return (s, m.end(), False, rest_end)
+        m = _p.CJK_ATTR_BEFORE.search(before[-8:])
+        return (s, rest_end, False, rest_end) if m else None
     qual_before = _p.QUAL_BEFORE.search(before) if _p.QUAL_GATE.search(before) else None
     qual_after = _p.QUAL_AFTER.match(text, rest_end, line_end)
-    qualified = bool(qual_before or qual_after)
+    elided = before.endswith(("l'", "l’")) and _p.FRENCH_AFP.search(before)   # "selon l'AP"
+    qualified = bool(qual_before or qual_after or elided)
     if cls in (_p.SHORT, _p.QUAL) and not qualified:
         return None
     start, end = s, rest_end
@@ -127,7 +135,7 @@ def attribution_phrase(text, h, before, bstart, rest_end, line_end):
         an = _p.ATTR_NOUN.match(text, rest_end, line_end)
         if an:
             end = max(end, an.end())
-    elif canon == "AFP" and before.endswith(("l'", "l’")) and _p.FRENCH_AFP.search(before):
+    elif before.endswith(("l'", "l’")) and _p.FRENCH_AFP.search(before):
         start = bstart + _p.FRENCH_AFP.search(before).start()
         ok = True
     aa = _p.ATTR_AFTER.match(text, rest_end, line_end)
