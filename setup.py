@@ -23,6 +23,8 @@ REQUIRES = [
     "brotli>=1.1",              # br content-encoding (the fetcher asks for br only when it imports)
     "ftfy>=6.3",                # repairs double-encoded UTF-8 ("ActualitÃ©s") in feed text (charset.py);
                                 # 6.x: fix_encoding with its badness heuristic, no false positives measured
+    "trafilatura>=2.0",         # --fetch-articles: an article page's main text, from the HTML string (no network)
+    "protego>=0.4",             # --fetch-articles: robots.txt rules (RFC 9309, wildcards, Allow/Disallow)
 ]
 
 setup(

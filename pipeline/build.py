@@ -7,7 +7,9 @@ import apache_beam as beam
 from pipeline.options import WirefeedOptions
 from transforms import (Clean, Dedupe, Enrich, FetchFeeds, FetchSettings, ParseFeeds,
                         ReadFeedList, WritePartitioned)
-from transforms.dedupe.state import ReadState, ReadValidators, WriteState, validators_of
+from transforms.dedupe.state import ReadState, ReadValidators, WriteState
+from transforms.enrich import FetchArticles
+from transforms.fetch import validators_of
 from transforms.parse import FollowDiscovered
 
 
@@ -33,7 +35,9 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
                 | "FollowDiscovered" >> FollowDiscovered(fetch_settings(opts), validators=validators))
     stories = (parsed["stories"], followed["stories"]) | "AllStories" >> beam.Flatten()
     cleaned = stories | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
-    enriched = cleaned["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
+    articles = (cleaned if opts.fetch_articles is None     # --fetch-articles: full text, before Enrich
+                else cleaned["stories"] | "FetchArticles" >> FetchArticles(fetch_settings(opts), opts.fetch_articles))
+    enriched = articles["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
     deduped = enriched["stories"] | "Dedupe" >> Dedupe(
         remembered, as_of=as_of, window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)
 
@@ -43,6 +47,7 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
                     | "WriteState" >> WriteState(opts.output, run_id, state_dir, as_of, opts.dedupe_window_days))
     dead_letters = ((listed["dead_letter"], fetched["dead_letter"], parsed["dead_letter"],
                      followed["dead_letter"], cleaned["dead_letter"], enriched["dead_letter"])
+                    + ((articles["dead_letter"],) if articles is not cleaned else ())
                     | "DeadLetters" >> beam.Flatten())
     statuses = (fetched["status"], parsed["status"], followed["status"]) | "FeedStatuses" >> beam.Flatten()
     return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,

@@ -25,6 +25,17 @@ def finite_float(text: str) -> float:
     return value
 
 
+def positive_int(text: str) -> int:
+    """A count flag that must be at least 1 (--fetch-articles WORDS)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
 def _flag(parser, name, **kwargs):
     spellings = ["--" + name] + (["--" + name.replace("-", "_")] if "-" in name else [])
     parser.add_argument(*spellings, dest=name.replace("-", "_"), **kwargs)
@@ -77,6 +88,10 @@ class WirefeedOptions(PipelineOptions):
         _flag(parser, "allow-private-networks", action="store_true", default=False,
               help="Allow feeds on loopback and private addresses (link-local and cloud metadata "
                    "addresses stay refused). Example: --allow-private-networks")
+        _flag(parser, "fetch-articles", type=positive_int, default=None, metavar="WORDS",
+              help="Fetch the article page of every story whose feed text has fewer than WORDS words "
+                   "(robots.txt honoured, same HTTP guards as feeds) and keep its main text when it is "
+                   "longer (default: off). Example: --fetch-articles 150")
         _flag(parser, "max-future-hours", type=finite_float, default=24.0, metavar="HOURS",
               help="Dates further than this past the fetch time are clamped to it (default 24). "
                    "Example: --max-future-hours 2")

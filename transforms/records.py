@@ -23,6 +23,9 @@ UTC = _dt.timezone.utc
 CANONICAL = "story"
 DUPLICATE = "duplicate"
 ALREADY_SEEN = "already_seen"
+# Dead-letter stages whose entries are kept (see DeadLetter.is_entry_level).
+ARTICLE_STAGE = "article"
+NON_ENTRY_STAGES = frozenset({ARTICLE_STAGE})
 
 
 @dataclass
@@ -79,7 +82,10 @@ class DeadLetter:
 
     @property
     def is_entry_level(self) -> bool:
-        return self.entry is not None
+        """True when an entry was lost: the entry counts in `entry_dead_letters`. A dead letter of
+        a stage that loses nothing (an article page that could not be used: the story keeps its
+        feed text) names its entry but is not entry-level."""
+        return self.entry is not None and self.stage not in NON_ENTRY_STAGES
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -141,6 +147,9 @@ class Story:
     entry_index: int = 0                      # position in its feed, for deterministic ties
     disposition: str = CANONICAL
     flags: List[str] = field(default_factory=list)  # quality notes tallied in the run summary
+    # Written (the last column): "feed", or "article" when `text` is the article page's main text
+    # (--fetch-articles). Last so that the compact pickling's field order only grows at the end.
+    text_source: str = "feed"
 
     def partition(self) -> Tuple[str, str]:
         """(date, lang) partition values; both are sanitised (never a path)."""

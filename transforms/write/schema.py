@@ -39,6 +39,7 @@ STORY_SCHEMA = pa.schema([
     pa.field("dateline", pa.string()),
     pa.field("word_count", pa.int64()),
     pa.field("content_hash", pa.string()),
+    pa.field("text_source", pa.string()),   # "feed" or "article" (--fetch-articles)
 ])
 STORY_COLUMNS = tuple(STORY_SCHEMA.names)
 DEAD_LETTER_COLUMNS = ("stage", "source", "entry", "error", "excerpt", "at")
