@@ -12,9 +12,8 @@
 """
 from transforms.dedupe.batch import Dedupe
 from transforms.dedupe.state import (ReadState, ReadValidators, StateDamaged, WriteState, checked_generation,
-                                     read_current, validators_of)
+                                     read_current)
 from transforms.dedupe.stream import StreamDedupe
 
 __all__ = ["Dedupe", "ReadState", "ReadValidators", "StateDamaged", "StreamDedupe", "WriteState",
-           "checked_generation", "read_current",
-           "validators_of"]
+           "checked_generation", "read_current"]

@@ -19,7 +19,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedupe.candidates import Fingerprint
-from transforms.records import FeedDocument, redact_url
+from transforms.records import redact_url
 from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, staging_root
 
@@ -172,12 +172,6 @@ class ReadValidators(beam.PTransform):
     def expand(self, pbegin):
         return (pbegin | "ValidatorFiles" >> beam.Create(self._paths, reshuffle=False)
                 | "ReadValidators" >> beam.ParDo(_ReadValidators()))
-
-
-def validators_of(doc: FeedDocument):
-    headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
-    if doc.source.is_http and doc.status in (200, 304) and (headers.get("etag") or headers.get("last-modified")):
-        yield doc.source.location, {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
 
 
 class _WriteShard(beam.DoFn):

@@ -112,6 +112,14 @@ class GroupFetcher:
         yield beam.pvalue.TaggedOutput("dead_letter", dead)
         yield beam.pvalue.TaggedOutput("status", FeedStatus(source.location, "failed", retries=retries))
 
+def validators_of(doc: FeedDocument):
+    """(feed url, {"etag", "last_modified"}) of a fetched document that has any: what the next
+    fetch of that feed sends back for a conditional GET."""
+    headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
+    if doc.source.is_http and doc.status in (200, 304) and (headers.get("etag") or headers.get("last-modified")):
+        yield doc.source.location, {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+
+
 class _FetchGroup(beam.DoFn):
     """(politeness key, sources) -> GroupFetcher's outputs."""
 

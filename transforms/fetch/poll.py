@@ -43,8 +43,7 @@ from apache_beam.transforms import userstate
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from transforms.dedupe.state import validators_of
-from transforms.fetch.feeds import GroupFetcher, politeness_key
+from transforms.fetch.feeds import GroupFetcher, politeness_key, validators_of
 from transforms.fetch.http import FetchSettings
 from transforms.records import DeadLetter, FeedDocument, FeedSource, FeedStatus
 from transforms.tagged import TypedParDo
