@@ -80,6 +80,10 @@ def safe_options(options: PipelineOptions) -> dict:
 
 def print_summary(summary: dict, output: str, stream=None) -> None:
     c = summary["counts"]
+    by_outlet = sorted((summary.get("by_outlet") or {}).items(), key=lambda kv: (-kv[1]["stories"], kv[0]))
+    outlets = [f"{name or '(no name)'} {o['stories']} ({o['share']:.0%} agency)" for name, o in by_outlet[:8]]
+    if len(by_outlet) > 8:
+        outlets.append(f"… {len(by_outlet) - 8} more")
     lines = [
         f"wirefeed run {summary['run_id']} ({summary.get('runner')})",
         f"  feeds    {c['feeds_total']} total: {c['feeds_ok']} ok, {c['feeds_not_modified']} not modified, "
@@ -89,6 +93,7 @@ def print_summary(summary: dict, output: str, stream=None) -> None:
         f"  dead letters {c['dead_letters']}",
         "  by language  " + (", ".join(f"{k} {v}" for k, v in summary["by_language"].items()) or "-"),
         "  by agency    " + (", ".join(f"{k} {v}" for k, v in summary["by_agency"].items()) or "-"),
+        "  by outlet    " + (", ".join(outlets) or "-"),
         f"  output   {output}  (summary: {summary_path(output, summary['run_id'])})",
     ]
     for page, feed in summary.get("discovered_feeds") or []:

@@ -1,5 +1,7 @@
 """WritePartitioned: partitioned Parquet/JSONL, dead letters, the run summary, atomic commit."""
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 
@@ -8,10 +10,11 @@ import pyarrow.dataset as ds
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from tests.support import assert_conserved, read_dead_letters, read_summary, read_table
-from transforms.records import ALREADY_SEEN, DUPLICATE, DeadLetter, FeedStatus, Story
+from pipeline.main import run
+from tests.support import EXAMPLES, assert_conserved, read_dead_letters, read_summary, read_table
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, DeadLetter, FeedStatus, Story
 from transforms.write.schema import STORY_COLUMNS
-from transforms.write.partitioned import WritePartitioned
+from transforms.write.partitioned import PartitionWritten, RunSummaryFn, WritePartitioned
 
 UTC = dt.timezone.utc
 
@@ -114,3 +117,68 @@ def test_output_that_does_not_add_up_is_never_committed(tmp_path):
             inputs | WritePartitioned(str(tmp_path), "run1", header={})
     assert not (tmp_path / "runs" / "run1.json").exists()
     assert not list((tmp_path / "stories").rglob("*.parquet")) if (tmp_path / "stories").exists() else True
+
+
+def test_by_outlet_receipts_merge_into_shares():
+    """by_outlet: per source_name, rows written and agency-sourced ones (credited or inferred),
+    added across receipts and across accumulators as by_agency is."""
+    fn = RunSummaryFn()
+    first = PartitionWritten(table="stories", files=[], rows=3, by_outlet={"A": [2, 1], "B": [1, 0]})
+    second = PartitionWritten(table="duplicates", files=[], rows=3, by_outlet={"A": [1, 1], "C": [2, 2]})
+    accs = [fn.add_input(fn.create_accumulator(), first), fn.add_input(fn.create_accumulator(), second)]
+    out = fn.extract_output(fn.merge_accumulators(accs))
+    assert out["by_outlet"] == {"A": {"stories": 3, "agency_sourced": 2, "share": 0.667},
+                                "C": {"stories": 2, "agency_sourced": 2, "share": 1.0},
+                                "B": {"stories": 1, "agency_sourced": 0, "share": 0.0}}
+    assert list(out["by_outlet"]) == ["A", "C", "B"]          # most stories first
+    assert fn.extract_output(fn.create_accumulator())["by_outlet"] == {}
+
+
+def test_by_outlet_counts_credited_and_inferred_stories(tmp_path):
+    def story(sid, outlet, disposition=CANONICAL, **kw):
+        return Story(story_id=sid, source_name=outlet, title=sid, text=sid, language="en",
+                     disposition=disposition, published=dt.datetime(2026, 11, 27, tzinfo=UTC), **kw)
+    rows = [story("a1", "Wire", agencies=["Reuters"]),
+            story("a2", "Post", disposition=DUPLICATE, duplicate_of="a1", agencies_inferred=["Reuters"]),
+            story("a3", "Post"), story("a4", "Post", agencies=["Agencies"]),
+            story("a5", "Post", disposition=ALREADY_SEEN, agencies=["AP"])]   # not written: not counted
+    with TestPipeline() as p:
+        {"stories": p | "S" >> beam.Create(rows), "dead_letter": p | "D" >> beam.Create([]),
+         "status": p | "F" >> beam.Create([FeedStatus("https://x.example/rss", "ok", entries=5)])
+         } | WritePartitioned(str(tmp_path), "run1", header={})
+    assert read_summary(tmp_path)["by_outlet"] == {
+        "Post": {"stories": 3, "agency_sourced": 2, "share": 0.667},
+        "Wire": {"stories": 1, "agency_sourced": 1, "share": 1.0}}
+
+
+@pytest.fixture(scope="module")
+def examples_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("examples-outlets") / "out"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert run(["--feeds", str(EXAMPLES / "feeds.opml"), "--output", str(out)]) == 0
+    return out, printed.getvalue()
+
+
+def test_by_outlet_on_the_examples(examples_run):
+    out, printed = examples_run
+    by_outlet = read_summary(out)["by_outlet"]
+    # Independently, from the rows written to stories/ and duplicates/.
+    expected = {}
+    for r in read_table(out, "stories") + read_table(out, "duplicates"):
+        n, k = expected.get(r["source_name"], (0, 0))
+        expected[r["source_name"]] = (n + 1, k + bool(r["agencies"] or r["agencies_inferred"]))
+    assert {name: (o["stories"], o["agency_sourced"]) for name, o in by_outlet.items()} == expected
+    assert all(o["share"] == round(o["agency_sourced"] / o["stories"], 3) for o in by_outlet.values())
+    assert sum(o["stories"] for o in by_outlet.values()) == 47
+    # Verified by hand: The Harbour Times credits AP (CHICAGO (AP) —) and Xinhua + Agencies;
+    # The Meridian Post credits PTI and IANS, and runs Xinhua's data-network story uncredited
+    # (agencies_inferred); Coastal Daily is all local; the agencies' own wires are all agency.
+    assert by_outlet["The Harbour Times"] == {"stories": 7, "agency_sourced": 2, "share": 0.286}
+    assert by_outlet["The Meridian Post"] == {"stories": 6, "agency_sourced": 3, "share": 0.5}
+    assert by_outlet["Coastal Daily"] == {"stories": 3, "agency_sourced": 0, "share": 0.0}
+    assert by_outlet["Xinhua"] == {"stories": 5, "agency_sourced": 5, "share": 1.0}
+    assert list(by_outlet)[0] == "The Harbour Times"                      # most stories first
+    line = next(ln for ln in printed.splitlines() if ln.strip().startswith("by outlet"))
+    assert line.strip().startswith("by outlet    The Harbour Times 7 (29% agency), Lakeland Courier 6 (17% agency)")
+    assert line.count("% agency)") == 8 and line.endswith("… 1 more")

@@ -21,7 +21,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
-from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus, redact_url
+from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus, redact_text,
+                               redact_url)
 from transforms.write.schema import STORY_SCHEMA, dead_letter_row, json_default, story_row
 
 TABLES = ("stories", "duplicates", "dead_letter")
@@ -37,6 +38,7 @@ class PartitionWritten:
     entry_rows: int = 0                           # dead letters of single entries
     by_language: Dict[str, int] = field(default_factory=dict)
     by_agency: Dict[str, int] = field(default_factory=dict)
+    by_outlet: Dict[str, List[int]] = field(default_factory=dict)  # source_name -> [stories, agency-sourced]
     flags: Dict[str, int] = field(default_factory=dict)
 
 
@@ -112,6 +114,9 @@ def write_partition(output: str, run_id: str, formats: Tuple[str, ...], key, rec
         receipt.by_language[story.language] = receipt.by_language.get(story.language, 0) + 1
         for agency in sorted(set(story.agencies) | set(story.agencies_inferred)):
             receipt.by_agency[agency] = receipt.by_agency.get(agency, 0) + 1
+        outlet = receipt.by_outlet.setdefault(redact_text(story.source_name or ""), [0, 0])  # as the column
+        outlet[0] += 1
+        outlet[1] += int(bool(story.agencies or story.agencies_inferred))
         for flag in story.flags:
             receipt.flags[flag] = receipt.flags.get(flag, 0) + 1
     for fmt in formats:
@@ -141,13 +146,20 @@ class RunSummaryFn(beam.CombineFn):
                            "feeds_failed": 0, "entries_total": 0, "stories": 0,
                            "duplicates": 0, "already_seen": 0, "dead_letters": 0,
                            "entry_dead_letters": 0, "bozo_feeds": 0, "fetch_retries": 0},
-                "by_language": {}, "by_agency": {}, "quality": {}, "files": [],
+                "by_language": {}, "by_agency": {}, "by_outlet": {}, "quality": {}, "files": [],
                 "permanent_redirects": [], "discovered_feeds": []}
 
     @staticmethod
     def _add(target: Dict[str, int], source: Dict[str, int]):
         for k, v in source.items():
             target[k] = target.get(k, 0) + v
+
+    @staticmethod
+    def _add_outlets(target: Dict[str, List[int]], source: Dict[str, List[int]]):
+        for name, (n, k) in source.items():
+            counts = target.setdefault(name, [0, 0])
+            counts[0] += n
+            counts[1] += k
 
     def add_input(self, acc, record):
         c = acc["counts"]
@@ -173,6 +185,7 @@ class RunSummaryFn(beam.CombineFn):
                 c[record.table] += record.rows
                 self._add(acc["by_language"], record.by_language)
                 self._add(acc["by_agency"], record.by_agency)
+                self._add_outlets(acc["by_outlet"], record.by_outlet)
                 self._add(acc["quality"], record.flags)
             acc["files"].extend(list(f) for f in record.files)
         elif isinstance(record, Tally):
@@ -185,6 +198,7 @@ class RunSummaryFn(beam.CombineFn):
             self._add(merged["counts"], acc["counts"])
             for key in ("by_language", "by_agency", "quality"):
                 self._add(merged[key], acc[key])
+            self._add_outlets(merged["by_outlet"], acc["by_outlet"])
             merged["files"].extend(acc["files"])
             merged["permanent_redirects"].extend(acc["permanent_redirects"])
             merged["discovered_feeds"].extend(acc["discovered_feeds"])
@@ -196,7 +210,10 @@ class RunSummaryFn(beam.CombineFn):
         acc["discovered_feeds"].sort()
         for key in ("by_language", "by_agency", "quality"):
             acc[key] = dict(sorted(acc[key].items(), key=lambda kv: (-kv[1], kv[0])))
-        return acc
+        out = dict(acc)   # by_outlet changes shape: the accumulator itself keeps [stories, agency-sourced]
+        out["by_outlet"] = {name: {"stories": n, "agency_sourced": k, "share": round(k / n, 3) if n else 0.0}
+                            for name, (n, k) in sorted(acc["by_outlet"].items(), key=lambda kv: (-kv[1][0], kv[0]))}
+        return out
 
 
 class _Commit(beam.DoFn):
