@@ -10,8 +10,9 @@
     dedupe/                 Dedupe, StreamDedupe                         -> Story + disposition
     write/                  WritePartitioned, WindowedWrite (schema, commit) -> tables, run summary
 
-Imports flow one way: a role imports the base and the roles before it, never one after it
-(`dedupe/state.py` uses `write`'s staging helpers; `write` imports no other role).
+Imports flow one way: parse -> fetch; enrich -> fetch, clean; dedupe -> clean, enrich, write
+(its state is staged and committed with the run's files); read, fetch, clean and write import
+only the shared base.
 """
 from transforms.clean import Clean
 from transforms.dedupe import Dedupe, StreamDedupe

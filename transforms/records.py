@@ -96,6 +96,14 @@ class DeadLetter:
 
 
 @dataclass
+class Tally:
+    """Something counted for the run summary but not written: a story already seen in an earlier
+    run, a polling round. The fetch role emits them, the write role sums them."""
+    kind: str
+    n: int = 1
+
+
+@dataclass
 class FeedStatus:
     """How one feed of the list fared; exactly one per FeedSource reaches the summary."""
     location: str

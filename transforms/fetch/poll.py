@@ -45,7 +45,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 
 from transforms.fetch.feeds import GroupFetcher, politeness_key, validators_of
 from transforms.fetch.http import FetchSettings
-from transforms.records import DeadLetter, FeedDocument, FeedSource, FeedStatus
+from transforms.records import DeadLetter, FeedDocument, FeedSource, FeedStatus, Tally
 from transforms.tagged import TypedParDo
 
 FOREVER = 1 << 62                 # ticks of an unbounded run
@@ -198,7 +198,6 @@ class _FanOut(beam.DoFn):
         self._dead_letters = list(dead_letters)
 
     def process(self, tick: int, ts=beam.DoFn.TimestampParam):
-        from transforms.write.partitioned import Tally
         if tick == 0:
             for dead in self._dead_letters:
                 yield beam.pvalue.TaggedOutput("dead_letter", dead)
@@ -306,7 +305,6 @@ class PollFeeds(beam.PTransform):
         self._dead_letters = list(dead_letters)
 
     def expand(self, pbegin):
-        from transforms.write.partitioned import Tally
         ticks = pbegin | "Ticks" >> Ticks(self._start, self._interval, self._count, self._token,
                                           self._stop_file)
         fanned = ticks | "ByHost" >> beam.ParDo(_FanOut(self._groups, self._dead_letters)).with_outputs(

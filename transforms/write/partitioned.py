@@ -21,8 +21,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
-from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus, redact_text,
-                               redact_url)
+from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus, Tally,
+                                redact_text, redact_url)
 from transforms.write.schema import STORY_SCHEMA, dead_letter_row, json_default, story_row
 
 TABLES = ("stories", "duplicates", "dead_letter")
@@ -40,13 +40,6 @@ class PartitionWritten:
     by_agency: Dict[str, int] = field(default_factory=dict)
     by_outlet: Dict[str, List[int]] = field(default_factory=dict)  # source_name -> [stories, agency-sourced]
     flags: Dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class Tally:
-    """Something counted but not written (a story already seen in an earlier run)."""
-    kind: str
-    n: int = 1
 
 
 def conservation_problems(c: Dict[str, int]) -> List[str]:
