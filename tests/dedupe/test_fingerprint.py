@@ -52,6 +52,13 @@ def test_cjk_uses_character_shingles():
     assert shingles(zh).size > MIN_SHINGLES
 
 
+def test_a_short_cjk_text_uses_character_shingles_too():
+    """Under 40 CJK characters (a lead without its stripped dateline) the text is still shingled
+    by characters: by 'words' it would be one or two grams and never match its copies."""
+    zh = "中国外交部发言人表示，中方愿同太平洋岛国加强海洋观测合作。"
+    assert len(zh) < 40 and shingles(zh).size == len(zh.replace("，", "").replace("。", "")) - 4
+
+
 def test_boilerplate_paragraphs_found_and_removed():
     footer = "Follow the Gazette for more local news every day."
     texts = ["Story one body.\n\n" + footer, "Story two body.\n\n" + footer, "Story three."]

@@ -76,7 +76,10 @@ def shingles(text: str) -> np.ndarray:
 
 def shingles_of_normalised(norm: str) -> np.ndarray:
     """`shingles` of a text already through `shingle_text`."""
-    if len(_SPACELESS.findall(norm[:400])) > 40:      # Chinese, Japanese, Korean, Thai
+    head = norm[:400]
+    spaceless = len(_SPACELESS.findall(head))
+    # Chinese, Japanese, Korean, Thai: many such characters, or most of a short text's
+    if spaceless > 40 or (spaceless >= 8 and 2 * spaceless > len(head) - head.count(" ")):
         chars = norm.replace(" ", "")
         grams = [chars[i:i + SHINGLE_WORDS] for i in range(max(1, len(chars) - SHINGLE_WORDS + 1))]
         if not grams or not grams[0]:
