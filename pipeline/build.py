@@ -7,7 +7,7 @@ import apache_beam as beam
 from pipeline.options import WirefeedOptions
 from transforms import (Clean, Dedupe, Enrich, FetchFeeds, FetchSettings, ParseFeeds,
                         ReadFeedList, WritePartitioned)
-from transforms.dedupe.state import ReadState, ReadValidators, WriteState
+from transforms.dedupe.state import ReadState, ReadValidators, WriteState, in_window
 from transforms.enrich import FetchArticles
 from transforms.fetch import validators_of
 from transforms.parse import FollowDiscovered
@@ -35,8 +35,13 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
                 | "FollowDiscovered" >> FollowDiscovered(fetch_settings(opts), validators=validators))
     stories = (parsed["stories"], followed["stories"]) | "AllStories" >> beam.Flatten()
     cleaned = stories | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
-    articles = (cleaned if opts.fetch_articles is None     # --fetch-articles: full text, before Enrich
-                else cleaned["stories"] | "FetchArticles" >> FetchArticles(fetch_settings(opts), opts.fetch_articles))
+    articles = cleaned                       # --fetch-articles: full text, before Enrich, of unknown stories
+    if opts.fetch_articles is not None:
+        window = opts.dedupe_window_days
+        known = remembered | "KnownIds" >> beam.FlatMap(
+            lambda r: [r["story_id"]] if in_window(r, as_of, window) else [])
+        articles = cleaned["stories"] | "FetchArticles" >> FetchArticles(
+            fetch_settings(opts), opts.fetch_articles, known_ids=known)
     enriched = articles["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
     deduped = enriched["stories"] | "Dedupe" >> Dedupe(
         remembered, as_of=as_of, window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)

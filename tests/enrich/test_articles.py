@@ -78,14 +78,15 @@ def _spill(record, folder):
     (pathlib.Path(folder) / uuid.uuid4().hex).write_bytes(pickle.dumps(record))
 
 
-def run_transform(stories, min_words=20):
+def run_transform(stories, min_words=20, known=None):
     """Runs FetchArticles; (stories by url, dead letters), collected through files."""
     with tempfile.TemporaryDirectory() as tmp:
         kept, dead = pathlib.Path(tmp, "stories"), pathlib.Path(tmp, "dead")
         kept.mkdir()
         dead.mkdir()
         with TestPipeline() as p:
-            out = p | beam.Create(stories) | FetchArticles(SETTINGS, min_words)
+            known_ids = None if known is None else p | "known" >> beam.Create(known)
+            out = p | beam.Create(stories) | FetchArticles(SETTINGS, min_words, known_ids=known_ids)
             assert_that(out["stories"] | "s" >> beam.Map(lambda s: s.story_id), equal_to(
                 [s.story_id for s in stories]), label="every story once")
             out["stories"] | "keep" >> beam.Map(_spill, str(kept))
@@ -156,3 +157,21 @@ def test_robots_for_wirefeed_agent_and_cache_per_worker():
         finally:
             fetcher.close()
         assert srv.hits["/robots.txt"] == 1 and srv.hits.get("/a", 0) == 0
+
+
+def test_known_stories_are_not_fetched():
+    """A story alone with an id the state remembers is not fetched; copies of a known id (several
+    feeds) are, since a copy's derived id follows its content hash; unknown ids are."""
+    with FaultServer() as srv:
+        known = srv.static("/news/known", article_page("Port strike"), headers=HTML)
+        copied = srv.static("/news/copied", article_page("Port strike"), headers=HTML)
+        new = srv.static("/news/new", article_page("Port strike"), headers=HTML)
+        stories = [story(known, n=1), story(copied, n=2), story(copied, n=3), story(new, n=4)]
+        stories[2].story_id = stories[1].story_id = "copied"
+        stories[2].feed_url = "http://other.example/f.xml"
+        by_url, dead = run_transform(stories, known=["id1", "copied", "id9"])
+        assert srv.hits.get("/news/known", 0) == 0
+        assert srv.hits["/news/copied"] == 1 and srv.hits["/news/new"] == 1
+    assert by_url[known].text == "Dock workers walked out." and by_url[known].text_source == "feed"
+    assert by_url[new].text_source == "article" and by_url[copied].text_source == "article"
+    assert not dead

@@ -113,3 +113,77 @@ def test_without_the_flag_nothing_changes(runs):
         assert {k: v for k, v in before[key].items() if k not in skip} == \
                {k: v for k, v in after[key].items() if k not in skip}, key
     assert before["strike"]["text"] == "Dock workers walked out."
+
+
+# -- once per dedupe window: a story the state remembers is not fetched again (README "Inputs")
+
+CACHE_ITEMS = (("strike", "/news/strike", "Port strike halts traffic", "Dock workers walked out."),
+               ("ferry", "/news/ferry", "Ferry timetable changes", "New ferry times from June."),
+               ("budget", "/news/budget", "Council passes budget", LONG))
+NEW_ITEM = ("festival", "/news/festival", "Harbour festival returns", "The festival is back.")
+FESTIVAL = ("The harbour festival returns this summer with three days of music, food stalls and "
+            "boat races along the quay, the organisers announced on Wednesday afternoon.",
+            "Tickets go on sale next month and children under twelve will enter free of charge, "
+            "while the evening concerts will move to the old fish market because of the crowds.")
+
+
+def cache_feed(base, items):
+    body = "".join(
+        f"<item><title>{title}</title><link>{base}{path}</link><guid isPermaLink='false'>{key}</guid>"
+        f"<description>{summary}</description><pubDate>Fri, 27 Nov 2026 0{i}:00:00 GMT</pubDate></item>"
+        for i, (key, path, title, summary) in enumerate(items))
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Harbour Times</title>"
+            f"<link>{base}/</link><language>en</language>{body}</channel></rss>").encode()
+
+
+@pytest.fixture(scope="module")
+def cached_runs(tmp_path_factory):
+    """Three runs into one output, --as-of fixed: the same feed twice, then with one new item."""
+    out = tmp_path_factory.mktemp("articles-cache") / "out"
+    runs = []
+    with FaultServer() as srv:
+        base = srv.url("/").rstrip("/")
+        url = srv.static("/feed.xml", cache_feed(base, CACHE_ITEMS))
+        srv.static("/robots.txt", b"User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"})
+        srv.static("/news/strike", article_page("Port strike halts traffic", PARAS), headers=HTML)
+        srv.static("/news/ferry", article_page("Ferry timetable changes", PARAS[1:]), headers=HTML)
+        srv.static("/news/budget", article_page("Council passes budget", PARAS), headers=HTML)
+        srv.static("/news/festival", article_page("Harbour festival returns", FESTIVAL), headers=HTML)
+        args = ["--feeds", url, "--output", str(out), "--allow-private-networks", "--max-retries", "0",
+                "--fetch-articles", "20", "--as-of", "2026-11-28T06:00:00Z"]
+        for n in (1, 2, 3):
+            if n == 3:
+                srv.static("/feed.xml", cache_feed(base, CACHE_ITEMS + (NEW_ITEM,)))
+            srv.reset_stats()
+            assert run(args + ["--run-id", f"run{n}"]) == 0
+            runs.append((read_summary(out), [r.path for r in srv.requests],
+                         {r["guid"]: r for r in read_table(out, "stories") + read_table(out, "duplicates")}))
+    return runs
+
+
+def test_first_run_fetches_the_short_stories(cached_runs):
+    summary, paths, rows = cached_runs[0]
+    assert sorted(p for p in paths if p.startswith("/news/")) == ["/news/ferry", "/news/strike"]
+    assert {rows[k]["text_source"] for k in ("strike", "ferry")} == {"article"}
+    assert summary["quality"].get("article_text") == 2
+    assert_conserved(summary)
+
+
+def test_second_run_requests_no_article_page(cached_runs):
+    summary, paths, rows = cached_runs[1]
+    assert paths == ["/feed.xml"]                  # no page, no robots.txt: every story is known
+    c = summary["counts"]
+    assert (c["entries_total"], c["already_seen"], c["stories"], c["duplicates"]) == (3, 3, 0, 0), c
+    assert not summary["quality"].get("article_text")
+    assert_conserved(summary)
+    assert rows == cached_runs[0][2]               # nothing written again
+
+
+def test_third_run_fetches_only_the_new_story(cached_runs):
+    summary, paths, rows = cached_runs[2]
+    assert sorted(p for p in paths if p != "/feed.xml") == ["/news/festival", "/robots.txt"]
+    c = summary["counts"]
+    assert (c["entries_total"], c["already_seen"], c["stories"]) == (4, 3, 1), c
+    assert summary["quality"].get("article_text") == 1
+    assert rows["festival"]["text"] == "\n\n".join(FESTIVAL) and rows["festival"]["text_source"] == "article"
+    assert_conserved(summary)

@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.exact import ExactIdentity, label_id
-from transforms.dedupe.state import row_fingerprint, state_row
+from transforms.dedupe.state import in_window, row_fingerprint, state_row
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, Story
 from transforms.tagged import TypedParDo
@@ -34,14 +34,14 @@ class _SplitSeen(beam.DoFn):
 
     def __init__(self, as_of: _dt.datetime, window_days: float):
         self._as_of = as_of
-        self._oldest = as_of - _dt.timedelta(days=window_days)
+        self._window_days = window_days
         self._expired = Metrics.counter("dedupe", "state_rows_expired")
 
     def process(self, element):
         _, grouped = element
         stories, rows = list(grouped["story"]), list(grouped["row"])
         row = dict(rows[0]) if rows else None
-        if row is not None and (row["seen_at"] is None or row["seen_at"] < self._oldest):
+        if row is not None and not in_window(row, self._as_of, self._window_days):
             self._expired.inc()      # left the window: forgotten
             row = None
         if row is None:

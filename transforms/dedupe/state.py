@@ -102,6 +102,12 @@ def state_files(generation: Optional[str]) -> List[str]:
     return sorted(m.path for m in found)
 
 
+def in_window(row: dict, as_of: _dt.datetime, window_days: float) -> bool:
+    """A remembered row still inside the dedupe window at `as_of` (an older one is forgotten:
+    its story would be new again)."""
+    return row["seen_at"] is not None and row["seen_at"] >= as_of - _dt.timedelta(days=window_days)
+
+
 def frozen_root(label: str) -> str:
     """A root label as remembered: prefix '0' so an earlier run's canonical story wins."""
     return "0|" + label.split("|", 1)[1] if label.startswith("1|") else label

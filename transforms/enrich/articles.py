@@ -23,6 +23,15 @@ entries_total = stories + duplicates + already_seen + entry_dead_letters still h
 Stories are grouped by host before fetching (as `FetchFeeds` groups feeds), so one host's pages
 are fetched by one worker with a bounded number of connections; stories that need no fetch do
 not cross the shuffle.
+
+An article is fetched once per dedupe window: given the story ids remembered in the cross-run
+state (`known_ids`), the stories that would be fetched are joined with them by `story_id`
+(CoGroupByKey) before the per-host fetch, and a known story keeps its feed text without any
+request (counter articles/known_skipped); only the ids of the stories that need no fetch join
+them, not the stories. A known id carried by several stories of the run (copies from several
+feeds) is fetched as before: a copy's derived id includes its content hash. Such a story is `already_seen` in Dedupe and not written
+again, so its article text is never needed: what is cached is the decision that the story is
+known, not the text.
 """
 from __future__ import annotations
 
@@ -239,6 +248,30 @@ class ArticleFetcher:
         yield story
 
 
+class _SplitKnown(beam.DoFn):
+    """(story_id, {"story": [...], "other": [...], "known": [...]}) -> the stories to fetch, and
+    on the tag 'known' the one story of an id the state remembers (not fetched).
+
+    Only a story alone with its id in the run is skipped: it keeps its story_id in Dedupe and is
+    already seen. Copies of one id (several feeds, same canonical URL) are fetched as before,
+    since a copy's derived id includes its content hash, which follows the article text."""
+
+    def __init__(self):
+        self._known = Metrics.counter("articles", "known_skipped")
+
+    def process(self, element):
+        _, grouped = element
+        stories = list(grouped["story"])
+        if not stories:
+            return
+        if (len(stories) == 1 and not any(True for _ in grouped["other"])
+                and any(True for _ in grouped["known"])):
+            self._known.inc()
+            yield beam.pvalue.TaggedOutput("known", stories[0])
+        else:
+            yield from stories
+
+
 class _FetchArticleGroup(beam.DoFn):
     """(host, stories) -> ArticleFetcher's outputs."""
 
@@ -258,20 +291,31 @@ class _FetchArticleGroup(beam.DoFn):
 
 class FetchArticles(beam.PTransform):
     """Cleaned Story -> {'stories', 'dead_letter'}: every story comes out once, with its article's
-    main text when its feed text had fewer than `min_words` words and the page could be used."""
+    main text when its feed text had fewer than `min_words` words and the page could be used.
+    `known_ids`: an optional PCollection of story ids remembered in the cross-run state; a story
+    among them is not fetched (it is already seen: its text will not be written again)."""
 
-    def __init__(self, settings: FetchSettings, min_words: int):
+    def __init__(self, settings: FetchSettings, min_words: int, known_ids=None):
         super().__init__()
         self._settings = settings
         self._min_words = min_words
+        self._known_ids = known_ids
 
     def expand(self, stories):
         min_words = self._min_words
         split = stories | "NeedsArticle" >> beam.Partition(
             lambda s, _: 0 if needs_article(s, min_words) else 1, 2)
-        fetched = (split[0]
+        wanted, passed = split[0], (split[1],)
+        if self._known_ids is not None:
+            joined = ({"story": wanted | "KeyByStoryId" >> beam.Map(lambda s: (s.story_id, s)),
+                       "other": split[1] | "OtherIds" >> beam.Map(lambda s: (s.story_id, None)),
+                       "known": self._known_ids | "KeyKnownId" >> beam.Map(lambda sid: (sid, None))}
+                      | "JoinKnown" >> beam.CoGroupByKey()
+                      | "SplitKnown" >> beam.ParDo(_SplitKnown()).with_outputs("known", main="unknown"))
+            wanted, passed = joined.unknown, passed + (joined.known,)
+        fetched = (wanted
                    | "KeyByHost" >> beam.Map(lambda s: (article_host(s), s))
                    | "GroupByHost" >> beam.GroupByKey()
                    | "Fetch" >> TypedParDo(_FetchArticleGroup(self._settings), {"stories": Story}))
-        return {"stories": (fetched["stories"], split[1]) | "AllStories" >> beam.Flatten(),
+        return {"stories": (fetched["stories"],) + passed | "AllStories" >> beam.Flatten(),
                 "dead_letter": fetched["dead_letter"]}
