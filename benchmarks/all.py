@@ -56,6 +56,13 @@ BENCHES: List[Bench] = [
           ["benchmarks.articles_eval"],
           ["benchmarks.articles_eval", "--originals", "40", "--words", "80", "--report-seeds", "2"],
           [r"^\d+ items per seed", r"^\d+\s+with", r"^\d+\s+without", r"^chosen: "]),
+    Bench("agency_eval", "agency credits on the labelled set (docs/agencies.md)",
+          ["benchmarks.agency_eval"], ["benchmarks.agency_eval"],
+          [r"^\| (all|holdout|tune) \|"]),
+    Bench("inferred_eval", "inferred agency on credit-stripped reprints (docs/agencies.md)",
+          ["benchmarks.inferred_eval", "--originals", "150", "--seeds", "2,3", "--thresholds", "0.5"],
+          ["benchmarks.inferred_eval", "--originals", "60", "--seeds", "2", "--thresholds", "0.5"],
+          [r"^\d+\s+(same-run|cross-run)"]),
     Bench("runners", "runner comparison (README: Which runner)",
           ["benchmarks.runners"],
           ["benchmarks.runners", "--entries", "500", "--repeats", "1", "--runners", "direct,multi"],
@@ -70,7 +77,7 @@ def run(bench: Bench, quick: bool, out_dir: pathlib.Path) -> List[str]:
     with open(log, "w", encoding="utf-8") as f:
         done = subprocess.run([PY, "-m", *args], cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, text=True)
     text = log.read_text(encoding="utf-8", errors="replace")
-    picked = [line.strip() for line in text.splitlines()
+    picked = [line.strip().replace("|", "\\|") for line in text.splitlines()   # a cell of the table
               if any(re.search(rx, line) for rx in bench.lines)]
     command = "`.venv/bin/python -m " + " ".join(args) + "`"
     if done.returncode != 0 or not picked:
