@@ -18,10 +18,10 @@ ABLATIONS = ("language", "fingerprint", "pickling", "pairs", "buckets")
 
 
 def _ref_shingles(text: str) -> np.ndarray:
-    from transforms.dedupe.fingerprint import SHINGLE_WORDS, _SPACELESS, shingle_text
+    from transforms.dedupe.fingerprint import SHINGLE_WORDS, is_spaceless, shingle_text
     norm = shingle_text(text)
     words = norm.split()
-    if len(_SPACELESS.findall(norm[:400])) > 40:
+    if is_spaceless(norm):
         chars = norm.replace(" ", "")
         grams = [chars[i:i + SHINGLE_WORDS] for i in range(max(1, len(chars) - SHINGLE_WORDS + 1))]
     else:

@@ -74,12 +74,18 @@ def shingles(text: str) -> np.ndarray:
     return shingles_of_normalised(shingle_text(text))
 
 
-def shingles_of_normalised(norm: str) -> np.ndarray:
-    """`shingles` of a text already through `shingle_text`."""
+def is_spaceless(norm: str) -> bool:
+    """Whether a normalised text is written without spaces between words (Chinese, Japanese,
+    Korean, Thai), so that it is shingled by characters: over 40 such characters in its first
+    400, or most of a short text's characters."""
     head = norm[:400]
     spaceless = len(_SPACELESS.findall(head))
-    # Chinese, Japanese, Korean, Thai: many such characters, or most of a short text's
-    if spaceless > 40 or (spaceless >= 8 and 2 * spaceless > len(head) - head.count(" ")):
+    return spaceless > 40 or (spaceless >= 8 and 2 * spaceless > len(head) - head.count(" "))
+
+
+def shingles_of_normalised(norm: str) -> np.ndarray:
+    """`shingles` of a text already through `shingle_text`."""
+    if is_spaceless(norm):
         chars = norm.replace(" ", "")
         grams = [chars[i:i + SHINGLE_WORDS] for i in range(max(1, len(chars) - SHINGLE_WORDS + 1))]
         if not grams or not grams[0]:
