@@ -45,7 +45,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.clean.stories import MAX_TEXT_CHARS, TEXT_TRUNCATED, content_hash, truncate_text
 from transforms.clean.text import clean_html, normalize_for_hash
-from transforms.fetch.http import FetchError, FetchSettings, HttpFetcher
+from transforms.fetch.http import FetchError, FetchSettings, LazyClient
 from transforms.records import ARTICLE_STAGE, DeadLetter, Story, replace
 from transforms.tagged import TypedParDo
 
@@ -136,14 +136,13 @@ def with_article_text(story: Story, text: str) -> Story:
                    flags=flags)
 
 
-class ArticleFetcher:
+class ArticleFetcher(LazyClient):
     """Fetches one host's article pages: robots.txt first (cached per origin), then the pages.
     Yields every story (with the article text when it was usable) and tagged dead letters."""
 
     def __init__(self, settings: FetchSettings):
-        self._settings = settings
+        super().__init__(settings)
         self._agent = settings.user_agent.split("/", 1)[0].strip() or "wirefeed"
-        self._fetcher: Optional[HttpFetcher] = None
         self._robots: Dict[str, object] = {}     # robots.txt URL -> Protego, or the error text
         self._fetched = Metrics.counter("articles", "fetched")
         self._used = Metrics.counter("articles", "used")
@@ -151,14 +150,8 @@ class ArticleFetcher:
         self._failed = Metrics.counter("articles", "failed")
         self._forbidden = Metrics.counter("articles", "robots_forbidden")
 
-    def open(self) -> None:
-        if self._fetcher is None:
-            self._fetcher = HttpFetcher(self._settings)
-
     def close(self) -> None:
-        if self._fetcher is not None:
-            self._fetcher.close()
-            self._fetcher = None
+        super().close()
         self._robots.clear()
 
     # -- robots.txt
@@ -171,7 +164,7 @@ class ArticleFetcher:
             return
         if len(self._robots) + len(missing) > ROBOTS_CACHE_SIZE:
             self._robots.clear()
-        for url, outcome in self._fetcher.fetch_many(missing):
+        for url, outcome in self.client().fetch_many(missing):
             if isinstance(outcome, FetchError):
                 if outcome.kind == "http_status" and outcome.status and 400 <= outcome.status < 500:
                     self._robots[url] = None          # unavailable: no rules
@@ -210,7 +203,7 @@ class ArticleFetcher:
                 yield from self._keep(story, RobotsForbidden(reason))
             else:
                 by_url.setdefault(story.url, []).append(story)
-        for url, outcome in self._fetcher.fetch_many(list(by_url)):
+        for url, outcome in self.client().fetch_many(list(by_url)):
             self._fetched.inc()
             for story in by_url[url]:
                 yield from self._apply(story, outcome)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import urllib.parse
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Tuple
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.fetch.http import FetchError, FetchSettings, HttpFetcher
+from transforms.fetch.http import FetchError, FetchSettings, LazyClient
 from transforms.records import UTC, DeadLetter, FeedDocument, FeedSource, FeedStatus, redact_url
 from transforms.tagged import TypedParDo
 
@@ -42,30 +42,19 @@ def read_path(path: str, max_bytes: int) -> bytes:
     return data
 
 
-class GroupFetcher:
+class GroupFetcher(LazyClient):
     """Fetches one politeness group (a host's feeds, or local paths): every source yields a
     FeedDocument, or a dead letter and a 'failed' status, as tagged outputs. A plain object so
     that the batch fetch (FetchFeeds) and the streaming poll (PollFeeds) share it; `open()` and
     `close()` bracket its HTTP connections."""
 
     def __init__(self, settings: FetchSettings):
-        self._settings = settings
-        self._fetcher: Optional[HttpFetcher] = None
+        super().__init__(settings)
         self._failed = Metrics.counter("fetch", "feeds_failed")
         self._not_modified = Metrics.counter("fetch", "feeds_not_modified")
         self._retries = Metrics.counter("fetch", "retries")
 
-    def open(self) -> None:
-        if self._fetcher is None:
-            self._fetcher = HttpFetcher(self._settings)
-
-    def close(self) -> None:
-        if self._fetcher is not None:
-            self._fetcher.close()
-            self._fetcher = None
-
     def fetch(self, sources: Iterable[FeedSource], validators=None):
-        self.open()
         sources = sorted(sources, key=lambda s: s.location)
         validators = validators or {}
         http = {s.location: s for s in sources if s.is_http}
@@ -76,13 +65,13 @@ class GroupFetcher:
         for url in http:
             v = validators.get(url) or validators.get(redact_url(url)) or {}  # state keys are redacted
             requests.append((url, v.get("etag"), v.get("last_modified")))
-        for url, outcome in self._fetcher.fetch_many(requests):
+        for url, outcome in self.client().fetch_many(requests):
             yield from self._http_outcome(http[url], outcome)
 
     def _fetch_path(self, source: FeedSource):
         now = _dt.datetime.now(UTC)
         try:
-            body = read_path(source.location, self._settings.max_bytes)
+            body = read_path(source.location, self.settings.max_bytes)
         except Exception as e:
             yield from self._failure(source, DeadLetter.from_exception("fetch", source.location, e))
             return

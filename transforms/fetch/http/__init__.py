@@ -22,12 +22,12 @@ module                     role
         for url, outcome in fetcher.fetch_many(urls):   # FetchResult or FetchError, never raised
             ...
 """
-from transforms.fetch.http.client import HttpFetcher, parse_retry_after
+from transforms.fetch.http.client import HttpFetcher, LazyClient, parse_retry_after
 from transforms.fetch.http.connection import blocked_reason
 from transforms.fetch.http.decode import ACCEPT_ENCODING
 from transforms.fetch.http.types import ACCEPT, USER_AGENT, FetchError, FetchResult, FetchSettings
 
 __all__ = [
     "ACCEPT", "ACCEPT_ENCODING", "USER_AGENT", "FetchError", "FetchResult", "FetchSettings",
-    "HttpFetcher", "blocked_reason", "parse_retry_after",
+    "HttpFetcher", "LazyClient", "blocked_reason", "parse_retry_after",
 ]

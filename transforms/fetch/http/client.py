@@ -113,6 +113,28 @@ class _Hop:
 
 # --------------------------------------------------------------------------- the fetcher
 
+class LazyClient:
+    """An HttpFetcher opened on first use and closed on demand: what a DoFn holds between its
+    setup() and teardown(). Subclasses fetch through `self.client()`."""
+
+    def __init__(self, settings: FetchSettings):
+        self.settings = settings
+        self._fetcher: Optional["HttpFetcher"] = None
+
+    def client(self) -> "HttpFetcher":
+        self.open()
+        return self._fetcher
+
+    def open(self) -> None:
+        if self._fetcher is None:
+            self._fetcher = HttpFetcher(self.settings)
+
+    def close(self) -> None:
+        if self._fetcher is not None:
+            self._fetcher.close()
+            self._fetcher = None
+
+
 def basic_auth(url: str) -> Optional[str]:
     """The Authorization header for a URL's `user:password@` (RFC 7617), else None."""
     parts = urlsplit(url)
