@@ -45,7 +45,9 @@ with DAG(
             "feeds": FEEDS,
             "output": OUTPUT,
             "format": "parquet",
-            "run_id": "airflow-{{ ts_nodash }}",       # one runs/RUN_ID.json per DAG run
+            # one runs/RUN_ID.json per DAG run; a retry after a committed attempt (exit 1 or 3)
+            # runs as airflow-….2 and keeps the first attempt's files (README: Scheduling)
+            "run_id": "airflow-{{ ts_nodash }}",
             # "fail_on_dead_letters": True,            # exit 3 (task fails) when any feed failed
         },
     )
