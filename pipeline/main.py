@@ -22,7 +22,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.build import build
 from pipeline.runs import (UsageError, attempt_run_id, check_run_id, exit_code, make_run_id, print_summary,
-                          read_summary, safe_options)
+                          read_summary, run_header)
 from pipeline.options import FORMATS, WirefeedOptions
 from pipeline.streaming import run_streaming
 from transforms.read import is_url, match_paths
@@ -232,20 +232,11 @@ def run(argv: Optional[List[str]] = None) -> int:
         for action in recover(output):
             logging.warning("wirefeed: %s", action)
         run_id = attempt_run_id(output, requested)
-        if run_id != requested:
-            print(f"wirefeed: run {requested} was committed before; this attempt runs as {run_id} "
-                  "(the earlier attempt's output is kept)", file=sys.stderr)
         # Local paths become absolute: workers may run in another folder (portable runners).
         beam_argv = absolutise_paths(argv) + ["--run_id", run_id, "--format", known.format]
         options = PipelineOptions(beam_argv)
         opts = options.view_as(WirefeedOptions)
-        runner = options.view_as(StandardOptions).runner or "DirectRunner"
-        header = {"run_id": run_id,
-                  "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
-                  "runner": runner if isinstance(runner, str) else type(runner).__name__,
-                  "options": safe_options(options)}
-        if run_id != requested:
-            header["attempt_of"] = requested
+        header = run_header(options, run_id, requested)
         as_of = parse_time(opts.as_of) if opts.as_of else _dt.datetime.now(UTC)
         state_dir = opts.state or join(opts.output, "state")
         if opts.reset_state:

@@ -16,13 +16,13 @@ import sys
 from typing import Optional
 
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from transforms.records import UTC, redact_url
 from transforms.write import summary_path
 
 __all__ = ["RUN_ID_MAX", "UsageError", "attempt_run_id", "check_run_id", "exit_code", "make_run_id",
-           "print_summary", "read_summary", "safe_options"]
+           "print_summary", "read_summary", "run_header", "safe_options"]
 
 _SECRET = re.compile(r"secret|password|token|credential|api_?key|private_key", re.I)
 
@@ -49,12 +49,28 @@ def check_run_id(run_id: str) -> None:
 def attempt_run_id(output: str, run_id: str) -> str:
     """`run_id`, or `run_id.N` (N = 2, 3 …) when an earlier attempt with that id already
     committed (runs/RUN_ID.json exists): a retry never replaces what an earlier attempt wrote.
-    Call it while holding the output lock, after recovery."""
+    Call it while holding the output lock, after recovery. Says so on stderr when it moves on."""
     attempt, n = run_id, 1
     while FileSystems.exists(summary_path(output, attempt)):
         n += 1
         attempt = f"{run_id}.{n}"
+    if attempt != run_id:
+        print(f"wirefeed: run {run_id} was committed before; this attempt runs as {attempt} "
+              "(the earlier attempt's output is kept)", file=sys.stderr)
     return attempt
+
+
+def run_header(options: PipelineOptions, run_id: str, requested: str) -> dict:
+    """The run summary's run-level fields, batch and streaming alike: run id (and the id it is
+    an attempt of), start time, runner, options without secrets."""
+    runner = options.view_as(StandardOptions).runner or "DirectRunner"
+    header = {"run_id": run_id,
+              "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
+              "runner": runner if isinstance(runner, str) else type(runner).__name__,
+              "options": safe_options(options)}
+    if run_id != requested:
+        header["attempt_of"] = requested
+    return header
 
 
 def make_run_id(now: Optional[_dt.datetime] = None) -> str:

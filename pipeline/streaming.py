@@ -14,7 +14,6 @@ See docs/streaming.md for runners and limitations.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import logging
 import math
@@ -25,18 +24,18 @@ import time
 from typing import List, Optional, Sequence, Tuple
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.build import fetch_settings
 from pipeline.runs import (UsageError, attempt_run_id, exit_code, make_run_id, print_summary, read_summary,
-                          safe_options)
+                          run_header)
 from pipeline.options import WirefeedOptions
 from transforms import Clean, Enrich, ParseFeeds
 from transforms.write.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
                                summary_path, write_text_atomically)
 from transforms.fetch.poll import FOREVER, PollFeeds, forget_stop, request_stop, stop_event
 from transforms.read import sources_of, unique_source
-from transforms.records import UTC, DeadLetter, FeedSource, redact_text
+from transforms.records import DeadLetter, FeedSource, redact_text
 from transforms.dedupe.stream import StreamDedupe
 from transforms.write.windowed import DEFAULT_LATENESS, WindowedWrite, commit_summary, empty_summary
 
@@ -184,20 +183,10 @@ def run_streaming(argv: List[str], known) -> int:
         return 2
     requested = known.run_id or make_run_id()
     run_id = attempt_run_id(known.output, requested)      # a committed id is never reused (README)
-    if run_id != requested:
-        print(f"wirefeed: run {requested} was committed before; this attempt runs as {run_id} "
-              "(the earlier attempt's output is kept)", file=sys.stderr)
     options = PipelineOptions(list(argv) + ["--run_id", run_id, "--format", known.format])
     opts = options.view_as(WirefeedOptions)
-    runner = options.view_as(StandardOptions).runner or "DirectRunner"
-    header = {"run_id": run_id,
-              "started_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
-              "runner": runner if isinstance(runner, str) else type(runner).__name__,
-              "options": safe_options(options),
-              "mode": "streaming",
-              "streaming": streaming_settings(opts)}
-    if run_id != requested:
-        header["attempt_of"] = requested
+    header = dict(run_header(options, run_id, requested), mode="streaming",
+                  streaming=streaming_settings(opts))
     try:
         acquire_lock(opts.output, run_id)
     except LockHeld as e:

@@ -209,6 +209,16 @@ class RunSummaryFn(beam.CombineFn):
         return out
 
 
+def summary_record(header: dict, summary: dict, files_written: int) -> dict:
+    """runs/RUN_ID.json's content: the run-level header, the finish time, the counts (batch and
+    streaming alike)."""
+    record = dict(header)
+    record["finished_at"] = _dt.datetime.now(UTC).isoformat(timespec="seconds")
+    record.update(summary)
+    record["files_written"] = files_written
+    return record
+
+
 class _Commit(beam.DoFn):
     """Journals and applies the run's commit (transforms/write/commit.py); one element."""
 
@@ -223,10 +233,7 @@ class _Commit(beam.DoFn):
         if problems:  # never commit output that does not add up (e.g. a runner lost rows)
             raise RuntimeError("refusing to commit run %s: %s" % (self._run_id, "; ".join(problems)))
         files = summary.pop("files")
-        record = dict(self._header)
-        record["finished_at"] = _dt.datetime.now(UTC).isoformat(timespec="seconds")
-        record.update(summary)
-        record["files_written"] = len(files)
+        record = summary_record(self._header, summary, len(files))
         state = None
         if self._state_dir:
             state = {"dir": self._state_dir, "generation": f"gen-{self._run_id}"}

@@ -38,7 +38,8 @@ from apache_beam.transforms import trigger, window
 
 from transforms.write.commit import delete_folder, join, mkdirs_quietly, staging_root, summary_path, write_text_atomically
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC
-from transforms.write.partitioned import TABLES, RunSummaryFn, Tally, partition_key, write_partition
+from transforms.write.partitioned import (TABLES, RunSummaryFn, Tally, partition_key, summary_record,
+                                          write_partition)
 
 DEFAULT_LATENESS = 86400.0
 
@@ -101,10 +102,7 @@ def commit_summary(output: str, run_id: str, header: dict, summary: dict) -> dic
     place. Returns the record written."""
     summary = dict(summary)
     files = summary.pop("files")
-    record = dict(header)
-    record["finished_at"] = _dt.datetime.now(UTC).isoformat(timespec="seconds")
-    record.update(summary)
-    record["files_written"] = len(files)
+    record = summary_record(header, summary, len(files))
     for folder in TABLES + ("runs",):   # every table exists, even an empty one
         mkdirs_quietly(join(output, folder))
     write_text_atomically(summary_path(output, run_id), json.dumps(record, indent=2, ensure_ascii=False))
