@@ -7,7 +7,7 @@ import apache_beam as beam
 from pipeline.options import WirefeedOptions
 from transforms import (Clean, Dedupe, Enrich, FetchFeeds, FetchSettings, ParseFeeds,
                         ReadFeedList, WritePartitioned)
-from transforms.dedupe.state import ReadState, ReadValidators, WriteState, in_window
+from transforms.dedupe.state import ReadState, ReadValidators, WriteState, delta_files, in_window
 from transforms.enrich import FetchArticles
 from transforms.fetch import validators_of
 from transforms.parse import FollowDiscovered
@@ -24,9 +24,12 @@ def fetch_settings(opts: WirefeedOptions) -> FetchSettings:
 def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, state_dir: str,
           generation: Optional[str], as_of: _dt.datetime):
     """Adds wirefeed's graph to `p`; returns the PCollection holding the committed run summary.
-    `generation` is the state folder to remember from (None on a first run)."""
+    `generation` is the state folder to remember from (None on a first run or --reset-state);
+    the stream deltas committed after it are read too, folded into the new generation and
+    removed by the commit (with --reset-state they are removed unread)."""
+    deltas = delta_files(state_dir)
     validators = p | "ReadValidators" >> ReadValidators(generation)
-    remembered = p | "ReadState" >> ReadState(generation)
+    remembered = p | "ReadState" >> ReadState(generation, () if opts.reset_state else deltas)
 
     listed = p | "ReadFeedList" >> ReadFeedList(opts.feeds)
     fetched = listed["sources"] | "FetchFeeds" >> FetchFeeds(fetch_settings(opts), validators=validators)
@@ -59,4 +62,4 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
              "state_receipts": staged_state}
             | "WritePartitioned" >> WritePartitioned(
                 opts.output, run_id, formats=opts.format.split(","), header=header,
-                shards=opts.shards, state_dir=state_dir))
+                shards=opts.shards, state_dir=state_dir, folded=deltas))

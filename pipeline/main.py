@@ -95,7 +95,7 @@ UPPER_BOUNDS = {   # beyond these a value is a typo, not a setting
     "shards": 10_000, "max_retries": 20, "max_feed_bytes": 2_000_000_000, "max_concurrency": 1_000,
     "per_host_concurrency": 100, "fetch_timeout": 3_600, "connect_timeout": 600,
     "max_future_hours": 8_760, "dedupe_window_days": 3_650, "poll_interval": 86_400,
-    "max_poll_interval": 7 * 86_400, "window": 7 * 86_400, "max_polls": 10_000_000,
+    "max_poll_interval": 7 * 86_400, "flush_interval": 7 * 86_400, "max_polls": 10_000_000,
 }
 
 

@@ -108,12 +108,12 @@ class WirefeedOptions(PipelineOptions):
               help="With --streaming: unchanged feeds back off up to this, and ttl/sy:updatePeriod hints "
                    "are respected up to it (default 12 x --poll-interval; equal to --poll-interval: "
                    "poll every feed every time). Example: --max-poll-interval 3600")
-        _flag(parser, "window", type=finite_float, default=300.0, metavar="SECONDS",
-              help="With --streaming: write outputs per fixed event-time window of this length "
-                   "(default 300). Example: --window 600")
+        _flag(parser, "flush-interval", type=finite_float, default=None, metavar="SECONDS",
+              help="With --streaming: commit what the stream decided (rows and their state) at least "
+                   "this often, as one unit (default: --poll-interval). Example: --flush-interval 60")
         _flag(parser, "run-for", type=finite_float, default=None, metavar="SECONDS",
-              help="With --streaming: stop polling after this long, finish the windows and exit "
+              help="With --streaming: stop polling after this long, commit the last units and exit "
                    "(default: run until SIGINT/SIGTERM). Example: --run-for 3600")
         _flag(parser, "max-polls", type=int, default=None, metavar="N",
-              help="With --streaming: stop after N polling rounds, finish the windows and exit. "
+              help="With --streaming: stop after N polling rounds, commit the last units and exit. "
                    "Example: --max-polls 3")

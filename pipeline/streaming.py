@@ -1,14 +1,16 @@
-"""Streaming mode: `wirefeed --streaming --poll-interval 300 --window 300 --feeds … --output …`.
+"""Streaming mode: `wirefeed --streaming --poll-interval 300 --feeds … --output …`.
 
 `pipeline.main.run` hands a command line with `--streaming` to `run_streaming`, which builds
 the streaming graph with `build_streaming` and runs it until `--run-for` / `--max-polls` is
 reached or SIGINT / SIGTERM arrives (or the file OUTPUT/.streaming/RUN_ID/STOP appears):
 
+    state (current generation + deltas) ─► what the stream remembers at start
     Ticks ─PollFeeds─► FeedDocument ─ParseFeeds─► ─Clean─► ─Enrich─►       (the batch transforms)
-          ─StreamDedupe─► ─WindowedWrite─► windowed files + runs/RUN_ID.json
+          ─StreamDedupe─► ─WriteUnits─► units (rows + state delta) committed as the stream runs
+                                        + runs/RUN_ID.json when it ends
 
-A stop request stops the ticker; the pipeline then drains: every window fires, its files are
-moved into place and the run summary is written. A second SIGINT/SIGTERM aborts at once
+A stop request stops the ticker; the pipeline then drains: the last units are committed and
+the run summary is written. A second SIGINT/SIGTERM aborts at once
 (nothing half-written becomes visible; the next run removes the staging folders).
 See docs/streaming.md for runners and limitations.
 """
@@ -31,19 +33,20 @@ from pipeline.runs import (UsageError, attempt_run_id, exit_code, make_run_id, p
                           run_header)
 from pipeline.options import WirefeedOptions
 from transforms import Clean, Enrich, ParseFeeds
+from transforms.dedupe.state import STATE_SCHEMA, StateDamaged, checked_generation, remembered_validators
 from transforms.write.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
-                               summary_path, write_text_atomically)
+                                     summary_path, write_text_atomically)
 from transforms.fetch.poll import FOREVER, PollFeeds, forget_stop, request_stop, stop_event
 from transforms.read import sources_of, unique_source
 from transforms.records import DeadLetter, FeedSource, redact_text
 from transforms.dedupe.stream import StreamDedupe
-from transforms.write.windowed import DEFAULT_LATENESS, WindowedWrite, commit_summary, empty_summary
+from transforms.write.units import WriteUnits, commit_summary, empty_summary, recover_stream_summaries
 
 
 def validate_streaming(known) -> None:
     """Raise UsageError for streaming flags that cannot work."""
-    for name in ("poll_interval", "window"):
-        if getattr(known, name) <= 0:
+    for name in ("poll_interval", "flush_interval"):
+        if getattr(known, name) is not None and getattr(known, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
     if known.run_for is not None and known.run_for <= 0:
         raise UsageError("--run-for must be positive")
@@ -51,6 +54,8 @@ def validate_streaming(known) -> None:
         raise UsageError("--max-polls must be positive")
     if known.max_poll_interval is not None and known.max_poll_interval < known.poll_interval:
         raise UsageError("--max-poll-interval must be at least --poll-interval")
+    if getattr(known, "reset_state", False):
+        raise UsageError("--reset-state works in batch runs only; run one batch with it, then stream")
 
 
 def expand_sources(feed_args: Sequence[str]) -> Tuple[List[FeedSource], List[DeadLetter]]:
@@ -79,21 +84,28 @@ def stop_file_of(output: str, run_id: str) -> str:
 def streaming_settings(opts: WirefeedOptions) -> dict:
     max_poll = opts.max_poll_interval if opts.max_poll_interval is not None else 12 * opts.poll_interval
     return {"poll_interval": opts.poll_interval, "max_poll_interval": max_poll,
-            "window_seconds": opts.window,
-            "allowed_lateness_seconds": max(DEFAULT_LATENESS, opts.window),
+            "flush_interval": opts.flush_interval if opts.flush_interval is not None else opts.poll_interval,
             "max_polls": opts.max_polls, "run_for": opts.run_for}
+
+
+def state_dir_of(opts: WirefeedOptions) -> str:
+    return opts.state or join(opts.output, "state")
 
 
 def build_streaming(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict,
                     sources: Sequence[FeedSource], list_dead_letters: Sequence[DeadLetter] = (),
-                    start: Optional[float] = None, token: str = "", stop_file: Optional[str] = None):
+                    start: Optional[float] = None, token: str = "", stop_file: Optional[str] = None,
+                    validators: Optional[dict] = None):
     """Adds the streaming graph to `p` (created with --streaming); returns the PCollection of
-    the run summary, committed when the stream ends."""
+    the run summary, committed when the stream ends. `validators` are the state's (feed ->
+    ETag/Last-Modified) for the first polls; the stream's dedupe reads the state's stories itself."""
     settings = streaming_settings(opts)
+    state_dir = state_dir_of(opts)
     polled = p | "PollFeeds" >> PollFeeds(
         sources, fetch_settings(opts), opts.poll_interval, settings["max_poll_interval"], start=start,
         count=tick_count(opts.poll_interval, opts.run_for, opts.max_polls), token=token,
-        stop_file=stop_file, dead_letters=list_dead_letters)
+        stop_file=stop_file, dead_letters=list_dead_letters,
+        validators=validators)
     parsed = polled["documents"] | "ParseFeeds" >> ParseFeeds()
     not_followed = parsed["discovered"] | "NotFollowed" >> beam.Map(lambda s: DeadLetter.make(   # polls listed feeds only
         "parse", s.listed_in or s.location, f"NotFollowed: {s.location}: a stream polls only the listed feeds; "
@@ -101,20 +113,20 @@ def build_streaming(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header
     cleaned = parsed["stories"] | "Clean" >> Clean(max_future_hours=opts.max_future_hours)
     enriched = cleaned["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
     deduped = enriched["stories"] | "StreamDedupe" >> StreamDedupe(
-        window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)
-    dead_letters = ((polled["dead_letter"], parsed["dead_letter"], not_followed, cleaned["dead_letter"],
-                     enriched["dead_letter"])
-                    | "DeadLetters" >> beam.Flatten())
+        window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold,
+        state_dir=state_dir, token=run_id)
+    dead_letters = (*polled["dead_letter_parts"], parsed["dead_letter"], not_followed, cleaned["dead_letter"],
+                    enriched["dead_letter"])        # each written as it comes (no Flatten: see WriteUnits)
     statuses = (polled["status"], parsed["status"]) | "FeedStatuses" >> beam.Flatten()
-    return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,
+    return ({"decisions": deduped["decisions"], "dead_letters": dead_letters, "status": statuses,
              "tallies": polled["tallies"]}
-            | "WriteWindows" >> WindowedWrite(
-                opts.output, run_id, formats=opts.format.split(","), window_seconds=opts.window,
-                lateness_seconds=settings["allowed_lateness_seconds"], shards=opts.shards, header=header))
+            | "WriteUnits" >> WriteUnits(
+                opts.output, run_id, formats=opts.format.split(","), shards=opts.shards, header=header,
+                state_dir=state_dir, state_schema=STATE_SCHEMA, flush_seconds=settings["flush_interval"]))
 
 
 class _Stopper:
-    """SIGINT/SIGTERM -> a graceful stop (the ticker ends, the windows drain); the second
+    """SIGINT/SIGTERM -> a graceful stop (the ticker ends, the last units are committed); the second
     signal aborts. Also stops after `run_for` seconds of wall time if the polls fall behind."""
 
     def __init__(self, token: str, stop_file: str, run_for: Optional[float]):
@@ -137,7 +149,7 @@ class _Stopper:
             self.restore()
             raise KeyboardInterrupt(f"second {signal.Signals(signum).name}: aborting")
         name = signal.Signals(signum).name
-        print(f"wirefeed: {name}: stopping after the current poll; finishing the open windows "
+        print(f"wirefeed: {name}: stopping after the current poll; committing what is decided "
               f"(send it again to abort)", file=sys.stderr, flush=True)
         self.stop(name)
 
@@ -198,16 +210,21 @@ def run_streaming(argv: List[str], known) -> int:
     stopper = _Stopper(token, stop_file, opts.run_for)
     try:
         with stopper:      # a signal from here on stops gracefully, even before the first poll
-            for action in recover(opts.output):
+            for action in recover(opts.output) + recover_stream_summaries(opts.output):
                 logging.warning("wirefeed: %s", action)
+            generation = checked_generation(state_dir_of(opts))    # a damaged state stops here, with its remedy
             sources, list_dead = expand_sources(opts.feeds)
             print(f"wirefeed: streaming run {run_id}: {len(sources)} feeds, polling every "
-                  f"{opts.poll_interval:g} s, windows of {opts.window:g} s; stop with SIGINT/SIGTERM "
+                  f"{opts.poll_interval:g} s, committing every {streaming_settings(opts)['flush_interval']:g} s; "
+                  f"stop with SIGINT/SIGTERM "
                   f"or by creating {stop_file}", file=sys.stderr, flush=True)
             p = beam.Pipeline(options=options)
             build_streaming(p, opts, run_id, header, sources, list_dead, start=time.time(), token=token,
-                            stop_file=stop_file)
+                            stop_file=stop_file, validators=remembered_validators(generation))
             state = p.run().wait_until_finish()
+    except StateDamaged as e:
+        print(f"wirefeed: {redact_text(str(e))}", file=sys.stderr)
+        return 1
     except (Exception, KeyboardInterrupt) as e:
         logging.exception("wirefeed: streaming run %s failed", run_id)
         print(f"wirefeed: run {run_id} failed: {type(e).__name__}: "

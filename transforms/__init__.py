@@ -8,7 +8,7 @@
     clean/                  Clean (text, chrome, URLs, ids, dates)       -> Story
     enrich/                 Enrich (language, agencies/)                 -> Story
     dedupe/                 Dedupe, StreamDedupe                         -> Story + disposition
-    write/                  WritePartitioned, WindowedWrite (schema, commit) -> tables, run summary
+    write/                  WritePartitioned, WriteUnits (schema, commit) -> tables, run summary
 
 Imports flow one way: parse -> fetch; enrich -> fetch, clean; dedupe -> clean, enrich, write
 (its state is staged and committed with the run's files); read, fetch, clean and write import
@@ -21,10 +21,10 @@ from transforms.fetch import FetchFeeds, FetchSettings, PollFeeds
 from transforms.parse import ParseFeeds
 from transforms.read import ReadFeedList
 from transforms.records import DeadLetter, FeedDocument, FeedSource, FeedStatus, Story
-from transforms.write import WindowedWrite, WritePartitioned
+from transforms.write import WritePartitioned, WriteUnits
 
 __all__ = [
     "Clean", "DeadLetter", "Dedupe", "Enrich", "FeedDocument", "FeedSource", "FeedStatus",
     "FetchFeeds", "FetchSettings", "ParseFeeds", "PollFeeds", "ReadFeedList", "Story",
-    "StreamDedupe", "WindowedWrite", "WritePartitioned",
+    "StreamDedupe", "WritePartitioned", "WriteUnits",
 ]

@@ -17,7 +17,7 @@ def test_streaming_graph_translates_for_dataflow():
     argv = ["--runner=DataflowRunner", "--dry_run=True", "--project=wirefeed-dry-run",
             "--region=us-central1", "--temp_location=gs://wirefeed-dry/tmp", "--streaming",
             "--feeds", "https://example.com/a.xml", "--output", "gs://wirefeed-dry/out",
-            "--poll-interval", "60", "--window", "300"]
+            "--poll-interval", "60"]
     options = PipelineOptions(argv)
     p = beam.Pipeline(options=options)
     sources = [FeedSource("https://example.com/a.xml"), FeedSource("https://other.example/b.xml")]
@@ -27,5 +27,5 @@ def test_streaming_graph_translates_for_dataflow():
     assert result.job.proto.type == 2            # JOB_TYPE_STREAMING
     names = {t.unique_name for t in result.job.proto_pipeline.components.transforms.values()}
     for step in ("PollFeeds/Ticks", "PollFeeds/Poll", "StreamDedupe/Identity", "StreamDedupe/NearDuplicates",
-                 "WriteWindows/Windows", "WriteWindows/WritePane", "WriteWindows/Commit"):
+                 "WriteUnits/CommitUnits", "WriteUnits/CommitDeadLetters0", "WriteUnits/Commit"):
         assert step in names

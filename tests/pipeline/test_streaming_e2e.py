@@ -97,7 +97,7 @@ def test_bounded_streaming_run_against_changing_feeds(tmp_path):
         feeds = write_list(tmp_path, serve(srv))
         started = time.monotonic()
         rc = run(["--streaming", "--feeds", str(feeds), "--output", str(out), "--poll-interval", "2",
-                  "--max-polls", "4", "--max-poll-interval", "8", "--window", "300",
+                  "--max-polls", "4", "--max-poll-interval", "8", 
                   "--allow-private-networks", "--max-retries", "0", "--run-id", "stream-e2e"])
         elapsed = time.monotonic() - started
         hits = dict(srv.hits)
@@ -133,7 +133,7 @@ def test_bounded_streaming_run_against_changing_feeds(tmp_path):
     assert first["duplicate_of"] is None and second["duplicate_of"] == first["story_id"]
     assert second["similarity"] == 1.0 and second["story_id"] != first["story_id"]
     names = glob.glob(str(out / "stories" / "*" / "*" / "*.parquet"))
-    assert names and all("-stream-e2e-w" in os.path.basename(n) and "-p0" in n for n in names)
+    assert names and all("-stream-e2e-u" in os.path.basename(n) for n in names)     # committed units
 
     summary = read_summary(out)
     c = summary["counts"]
@@ -155,7 +155,7 @@ def test_signal_drains_and_finalises_the_open_window(tmp_path, sig):
         feeds = write_list(tmp_path, serve(srv)[:3])
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline.main", "--streaming", "--feeds", str(feeds), "--output", str(out),
-             "--poll-interval", "1", "--run-for", "600", "--window", "3600", "--allow-private-networks",
+             "--poll-interval", "1", "--run-for", "600",  "--allow-private-networks",
              "--max-poll-interval", "1"],
             cwd=ROOT, stdout=so, stderr=se, text=True)
         try:

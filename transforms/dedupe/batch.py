@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.exact import ExactIdentity, label_id
-from transforms.dedupe.state import in_window, row_fingerprint, state_row
+from transforms.dedupe.state import in_window, newest_row, row_fingerprint, state_row
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, Story
 from transforms.tagged import TypedParDo
@@ -40,7 +40,7 @@ class _SplitSeen(beam.DoFn):
     def process(self, element):
         _, grouped = element
         stories, rows = list(grouped["story"]), list(grouped["row"])
-        row = dict(rows[0]) if rows else None
+        row = dict(newest_row(rows)) if rows else None   # a generation's row and a stream's deltas
         if row is not None and not in_window(row, self._as_of, self._window_days):
             self._expired.inc()      # left the window: forgotten
             row = None
@@ -92,7 +92,8 @@ class _ByRoot(beam.DoFn):
         yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
         if fp.old:
             return
-        yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of))
+        language = stories[0].language if stories else None
+        yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of, language))
         for story in stories:
             yield Member(root, (story, fp.shingles, fp.n_shingles))
 

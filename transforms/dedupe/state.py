@@ -4,8 +4,12 @@ Layout under the state folder (any FileSystems path):
     CURRENT                         names the current generation, e.g. "gen-20261128T0600Z-ab12cd"
     gen-RUN_ID/stories-*.parquet    one row per story seen in the window (STATE_SCHEMA)
     gen-RUN_ID/validators.jsonl     {"feed", "etag", "last_modified"} per feed (its URL redacted)
-A run reads the generation CURRENT names and writes a whole new one, staged with its outputs;
-the commit moves it into place and only then rewrites CURRENT (write new state, then swap).
+    deltas/RUN_ID-UNIT.parquet      rows a stream committed since (one file per committed unit)
+A batch run reads the generation CURRENT names plus the deltas and writes a whole new
+generation, staged with its outputs; the commit moves it into place, rewrites CURRENT (write new
+state, then swap) and only then removes the deltas it folded in. A stream reads the same
+(`remembered_rows`) when it starts and commits a delta with every unit of output
+(transforms/write/units.py), so stream and batch remember the same stories.
 """
 from __future__ import annotations
 
@@ -34,7 +38,9 @@ STATE_SCHEMA = pa.schema([
     pa.field("n_shingles", pa.int32()),
     pa.field("sketch", pa.list_(pa.uint32())),
     pa.field("keys", pa.list_(pa.int64())),
+    pa.field("language", pa.string()),      # null in generations written before streams read state
 ])
+DELTAS = "deltas"
 
 
 class StateDamaged(Exception):
@@ -102,6 +108,53 @@ def state_files(generation: Optional[str]) -> List[str]:
     return sorted(m.path for m in found)
 
 
+def delta_files(state_dir: Optional[str]) -> List[str]:
+    """The stream deltas committed since the current generation, oldest first by name."""
+    if not state_dir:
+        return []
+    try:
+        found = FileSystems.match([join(state_dir, DELTAS, "*.parquet")])[0].metadata_list
+    except Exception:
+        return []
+    return sorted(m.path for m in found)
+
+
+def read_rows(path: str) -> List[dict]:
+    """The rows of one state file (a generation's shard or a delta)."""
+    import pyarrow.parquet as pq
+    with FileSystems.open(path) as f:
+        return pq.read_table(pa.PythonFile(f, mode="r")).to_pylist()
+
+
+def newest_row(rows) -> Optional[dict]:
+    """Of several rows of one story (a generation's and deltas'), the one seen last."""
+    best = None
+    for row in rows:
+        newer = row["seen_at"] is not None and (best is None or best["seen_at"] is None
+                                                or row["seen_at"] > best["seen_at"])
+        if best is None or newer:
+            best = row
+    return best
+
+
+def remembered_rows(state_dir: Optional[str], as_of: Optional[_dt.datetime] = None,
+                    window_days: Optional[float] = None) -> dict:
+    """story_id -> its newest row, over the current generation and the deltas after it (what a
+    stream remembers when it starts); rows outside the window at `as_of` are left out. Raises
+    StateDamaged as `checked_generation` does."""
+    if not state_dir:
+        return {}
+    generation = checked_generation(state_dir)
+    rows: dict = {}
+    for path in state_files(generation) + delta_files(state_dir):
+        for row in read_rows(path):
+            if as_of is not None and window_days is not None and not in_window(row, as_of, window_days):
+                continue
+            old = rows.get(row["story_id"])
+            rows[row["story_id"]] = row if old is None else newest_row((old, row))
+    return rows
+
+
 def in_window(row: dict, as_of: _dt.datetime, window_days: float) -> bool:
     """A remembered row still inside the dedupe window at `as_of` (an older one is forgotten:
     its story would be new again)."""
@@ -122,11 +175,12 @@ def redacted_row(row: dict) -> dict:
     return row if redacted == key else dict(row, root_key=redacted)
 
 
-def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime) -> dict:
+def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime, language: Optional[str] = None) -> dict:
     from transforms.dedupe.fingerprint import sketch
     return {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
             "content_key": fp.content_key, "feed_agency": fp.feed_agency,
-            "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys)}
+            "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys),
+            "language": language}
 
 
 def row_fingerprint(row: dict) -> Fingerprint:
@@ -138,34 +192,46 @@ def row_fingerprint(row: dict) -> Fingerprint:
 
 class _ReadParquetRows(beam.DoFn):
     def process(self, path: str):
-        import pyarrow.parquet as pq
-        with FileSystems.open(path) as f:
-            table = pq.read_table(pa.PythonFile(f, mode="r"))
-        yield from table.to_pylist()
+        yield from read_rows(path)
 
 
 class ReadState(beam.PTransform):
-    """The remembered stories (dict rows) of a generation; empty on a first run."""
+    """The remembered stories (dict rows) of a generation and of the stream deltas committed
+    after it (`deltas`, from `delta_files`; a story may then have several rows: Dedupe keeps
+    the newest); empty on a first run."""
 
-    def __init__(self, generation: Optional[str]):
+    def __init__(self, generation: Optional[str], deltas: Optional[List[str]] = None):
         super().__init__()
-        self._files = state_files(generation)
+        self._files = state_files(generation) + list(deltas or ())
 
     def expand(self, pbegin):
         return (pbegin | "StateFiles" >> beam.Create(self._files, reshuffle=False)
                 | "ReadRows" >> beam.ParDo(_ReadParquetRows()))
 
 
+def read_validators(path: str):
+    """(feed, {"etag", "last_modified", "at"}) pairs of a generation's validators file."""
+    if not FileSystems.exists(path):
+        return
+    with FileSystems.open(path) as f:
+        for line in f.read().decode("utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                yield row["feed"], {"etag": row.get("etag"), "last_modified": row.get("last_modified"),
+                                    "at": row.get("at")}
+
+
+def remembered_validators(generation: Optional[str]) -> dict:
+    """feed (redacted URL) -> {"etag", "last_modified"} of a generation, for a stream's first polls."""
+    if not generation:
+        return {}
+    return {feed: {"etag": v["etag"], "last_modified": v["last_modified"]}
+            for feed, v in read_validators(join(generation, "validators.jsonl"))}
+
+
 class _ReadValidators(beam.DoFn):
     def process(self, path: str):
-        if not FileSystems.exists(path):
-            return
-        with FileSystems.open(path) as f:
-            for line in f.read().decode("utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    yield row["feed"], {"etag": row.get("etag"), "last_modified": row.get("last_modified"),
-                                        "at": row.get("at")}
+        yield from read_validators(path)
 
 
 class ReadValidators(beam.PTransform):

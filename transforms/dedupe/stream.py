@@ -43,7 +43,7 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import apache_beam as beam
 import numpy as np
@@ -54,12 +54,14 @@ from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from transforms.clean.stories import stable_id
-from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
-from transforms.records import ALREADY_SEEN, CANONICAL, Story, safe_language
-from transforms.dedupe.index import NearDuplicateIndex
 from transforms.clean.text import normalize_for_hash
+from transforms.dedupe.exact import label_id, order_key
+from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
+from transforms.dedupe.index import NearDuplicateIndex
+from transforms.dedupe.state import frozen_root, redacted_row, remembered_rows
+from transforms.records import ALREADY_SEEN, CANONICAL, UTC, Story, safe_language
 
-__all__ = ["StreamDedupe", "NearDuplicateIndex", "identity_step"]
+__all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "identity_step", "remembered_snapshot"]
 
 FEED_MEMORY = 64          # stories per feed whose paragraphs are remembered (boilerplate)
 DAY = 86400.0
@@ -67,6 +69,33 @@ DAY = 86400.0
 
 def epoch(when: Optional[_dt.datetime]) -> float:
     return when.timestamp() if when is not None else time.time()
+
+
+# --------------------------------------------------------------------------- what earlier runs remember
+
+_SNAPSHOTS: Dict[Tuple[str, str], dict] = {}
+
+
+def remembered_snapshot(state_dir: Optional[str], token: str = "") -> dict:
+    """story_id -> state row (sketch as a uint32 array) of the current generation and the deltas
+    after it, read once per worker and stream (`token`): what the stream remembers at start.
+    Beam state takes over from there (rows this stream commits are in its keyed state)."""
+    if not state_dir:
+        return {}
+    key = (state_dir, token)
+    snapshot = _SNAPSHOTS.get(key)
+    if snapshot is None:
+        snapshot = remembered_rows(state_dir)
+        for row in snapshot.values():
+            row["sketch"] = np.asarray(row["sketch"] or [], dtype=np.uint32)
+        for old in [k for k in _SNAPSHOTS if k[0] == state_dir]:
+            del _SNAPSHOTS[old]                # one stream per output at a time (the lock)
+        _SNAPSHOTS[key] = snapshot
+    return snapshot
+
+
+def _row_seen(row: dict) -> float:
+    return row["seen_at"].timestamp() if row.get("seen_at") is not None else 0.0
 
 
 def cleanup_reference(newest_seen: float, timer_time: float, wall: Optional[float] = None) -> float:
@@ -78,18 +107,27 @@ def cleanup_reference(newest_seen: float, timer_time: float, wall: Optional[floa
 
 # --------------------------------------------------------------------------- identity
 
-def identity_step(entry: Optional[dict], story: Story, window_s: float) -> Tuple[dict, Story, Optional[str], bool]:
+def identity_step(entry: Optional[dict], story: Story, window_s: float,
+                  remembered: Optional[dict] = None) -> Tuple[dict, Story, Optional[str], bool]:
     """One arrival at the identity state of `story.story_id`.
 
     Returns (new entry, story, exact_of, expired): `story` carries its (possibly derived) id
     and, for a re-poll, disposition ALREADY_SEEN; `exact_of` is the first sighting's id when
     the story is an exact copy from another feed (or a second entry of the same feed); `expired`
-    says an entry existed but had left the window (it is forgotten)."""
+    says an entry existed but had left the window (it is forgotten). `remembered` is the state
+    row of this id from earlier runs (batch or stream), if any: within the window, every arrival
+    of the id is ALREADY_SEEN, as the batch pipeline decides across runs."""
     head = story.story_id
     fetched = epoch(story.fetched_at)
     expired = False
     if entry is not None and fetched - entry["seen"] > window_s:
         entry, expired = None, True
+    if entry is None and remembered is not None and fetched - _row_seen(remembered) <= window_s:
+        entry = {"seen": fetched, "first": _row_seen(remembered), "ids": {head}, "feeds": {}, "remembered": True}
+    if entry is not None and entry.get("remembered"):
+        entry["seen"] = max(entry["seen"], fetched)
+        story.disposition = ALREADY_SEEN
+        return entry, story, None, expired
     if entry is None:
         entry = {"seen": fetched, "first": fetched, "ids": {head},
                  "feeds": {story.feed_url: {"ids": [head], "poll": fetched, "k": 1}}}
@@ -120,16 +158,22 @@ class _Identity(beam.DoFn):
     ENTRY = userstate.ReadModifyWriteStateSpec("entry", PickleCoder())
     CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
 
-    def __init__(self, window_days: float):
+    def __init__(self, window_days: float, state_dir: Optional[str] = None, token: str = ""):
         self._window_s = float(window_days) * DAY
+        self._state_dir, self._token = state_dir, token
+        self._remembered: dict = {}
         self._expired = Metrics.counter("stream_dedupe", "identity_expired_on_arrival")
         self._freed = Metrics.counter("stream_dedupe", "identity_state_freed")
         self._seen = Metrics.counter("stream_dedupe", "already_seen")
 
+    def setup(self):
+        self._remembered = remembered_snapshot(self._state_dir, self._token)
+
     def process(self, element, entry_state=beam.DoFn.StateParam(ENTRY),
                 cleanup=beam.DoFn.TimerParam(CLEANUP)):
         _, story = element
-        entry, story, exact_of, expired = identity_step(entry_state.read(), story, self._window_s)
+        entry, story, exact_of, expired = identity_step(entry_state.read(), story, self._window_s,
+                                                        self._remembered.get(story.story_id))
         if expired:
             self._expired.inc()
         if story.disposition == ALREADY_SEEN:
@@ -201,6 +245,68 @@ class _Fingerprint(beam.DoFn):
 
 # --------------------------------------------------------------------------- near duplicates
 
+REMEMBERED_FIRST = -1.0        # an earlier run's story ranks before every story of this stream
+UNKNOWN_ROOT_KEY = "0|1|9999-12-31T23:59:59.999999||999999999|"
+
+
+class StreamIndex(NearDuplicateIndex):
+    """The near-duplicate index plus what a state row needs of each story: its cluster's root
+    key (a frozen order key, as batch state rows hold), feed agency and language, kept as
+    "meta" log records; so the stream's decisions become state rows that a batch run or the
+    next stream reads, and state rows from earlier runs seed the index."""
+
+    def __init__(self):
+        super().__init__()
+        self.meta: Dict[str, tuple] = {}
+
+    def apply(self, record: tuple) -> None:
+        if record[0] == "meta":
+            _, sid, root_key, agency, language = record
+            self.meta[sid] = (root_key, agency, language)
+        else:
+            super().apply(record)
+
+    def records(self):
+        return super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
+
+    def expire(self, before: float):
+        gone = super().expire(before)
+        for sid in gone:
+            self.meta.pop(sid, None)
+        return gone
+
+    @staticmethod
+    def seed_records(row: dict) -> List[tuple]:
+        """The log records that remember a state row of an earlier run."""
+        sid = row["story_id"]
+        return [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
+                 int(row["n_shingles"] or 0), tuple(int(k) for k in row["keys"] or ()), row["content_key"],
+                 row["feed_agency"]),
+                ("meta", sid, row["root_key"], row["feed_agency"], row.get("language"))]
+
+    def meta_record(self, story: Story) -> tuple:
+        """The meta record of a story just decided (`decide`)."""
+        root = story.cluster_id or story.story_id
+        if root == story.story_id:
+            root_key = frozen_root(order_key(story))
+        else:
+            known = self.meta.get(root)
+            root_key = known[0] if known else UNKNOWN_ROOT_KEY + root
+        return ("meta", story.story_id, root_key, story.feed_agency, story.language)
+
+    def state_row(self, sid: str) -> Optional[dict]:
+        """The state row of a remembered story, seen last at its entry's time."""
+        e, m = self.entries.get(sid), self.meta.get(sid)
+        if e is None or m is None:
+            return None
+        root_key, agency, language = m
+        return redacted_row({"story_id": sid, "root_key": root_key,
+                             "seen_at": _dt.datetime.fromtimestamp(e[0], UTC), "content_key": e[6],
+                             "feed_agency": agency, "n_shingles": int(e[4]),
+                             "sketch": [int(x) for x in e[3]], "keys": [int(k) for k in e[5]],
+                             "language": language})
+
+
 class _NearDuplicates(beam.DoFn):
     """Keyed by language. The index lives in an append-only BagState of log records (one record
     per new story, and per story seen again at most once per TOUCH_EVERY), compacted when
@@ -212,25 +318,40 @@ class _NearDuplicates(beam.DoFn):
     VERSION = userstate.ReadModifyWriteStateSpec("version", PickleCoder())
     CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
 
-    def __init__(self, window_days: float, threshold: float):
+    def __init__(self, window_days: float, threshold: float, state_dir: Optional[str] = None, token: str = ""):
         self._window_s = float(window_days) * DAY
         self._threshold = threshold
+        self._state_dir, self._token = state_dir, token
+        self._remembered: dict = {}
         self._slack = max(3600.0, self._window_s / 20)     # expiry is batched by this much
         self._touch_every = min(3600.0, self._window_s / 20)
         self._cache: Dict[str, Tuple[str, NearDuplicateIndex]] = {}
         self._expired = Metrics.counter("stream_dedupe", "index_expired")
         self._freed = Metrics.counter("stream_dedupe", "index_freed_by_timer")
         self._rebuilt = Metrics.counter("stream_dedupe", "index_replayed")
+        self._seeded = Metrics.counter("stream_dedupe", "index_seeded_from_state")
         self._canonical = Metrics.counter("stream_dedupe", "canonical")
         self._duplicates = Metrics.counter("stream_dedupe", "duplicates")
 
-    def _load(self, key: str, log_state, version_state) -> NearDuplicateIndex:
+    def setup(self):
+        self._remembered = remembered_snapshot(self._state_dir, self._token)
+
+    def _load(self, key: str, log_state, version_state, when: Optional[float] = None) -> StreamIndex:
         cached = self._cache.pop(key, None)   # back in the cache only once saved: an exception
         version = version_state.read()        # in between leaves no half-updated index behind
         if cached is not None and version is not None and cached[0] == version:
             return cached[1]
-        index = NearDuplicateIndex()
-        for record in log_state.read():
+        index = StreamIndex()
+        records = list(log_state.read())
+        if not records and version is None and when is not None:
+            # This language's first story of the stream: start from what earlier runs remember.
+            for row in self._remembered.values():
+                if row.get("language") in (None, key) and when - _row_seen(row) <= self._window_s:
+                    for record in StreamIndex.seed_records(row):
+                        log_state.add(record)
+                        index.apply(record)
+            self._seeded.inc(len(index))
+        for record in records:
             index.apply(record)
         self._rebuilt.inc()
         return index
@@ -249,8 +370,8 @@ class _NearDuplicates(beam.DoFn):
     def process(self, element, log_state=beam.DoFn.StateParam(LOG),
                 version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
         key, (story, exact_of, ordered) = element
-        index = self._load(key, log_state, version_state)
         when = epoch(story.fetched_at)
+        index = self._load(key, log_state, version_state, when)
         index.newest = max(index.newest, when)
         if index.oldest < index.newest - self._window_s - self._slack:     # batched expiry
             gone = index.expire(index.newest - self._window_s)
@@ -261,11 +382,19 @@ class _NearDuplicates(beam.DoFn):
         if story.disposition == ALREADY_SEEN:
             root, record = index.touch(story.story_id, when, self._touch_every)
             story.cluster_id = root or story.cluster_id or story.story_id
+            records = [record] if record is not None else []
         else:
             record = index.decide(story, exact_of, ordered, when, self._window_s, self._threshold)
+            meta = index.meta_record(story)
+            index.apply(meta)
+            records = [record, meta]
             (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
-        if record is not None:
+        for record in records:
             log_state.add(record)
+        if records:                 # what the next run (batch or stream) remembers of this story
+            row = index.state_row(story.story_id)
+            if row is not None:       # main output too: written in the same unit as the story
+                yield row
         self._save(key, index, version_state)
         if len(index):
             cleanup.set(_timer_time(index.oldest + self._window_s))
@@ -299,31 +428,43 @@ class StreamDedupe(beam.PTransform):
     """Story -> {'stories': the same stories with disposition, cluster_id, duplicate_of,
     similarity and inferred agencies, decided on arrival (see the module docstring), in the
     global window with their timestamps kept; 'freed': (stage, story_id) for every state entry
-    forgotten ('identity' and 'index' by cleanup timers, 'index_on_arrival' on arrival)}."""
+    forgotten ('identity' and 'index' by cleanup timers, 'index_on_arrival' on arrival);
+    'state_rows': a state row (dedupe/state.py STATE_SCHEMA) for every story decided or seen
+    again, for the deltas that the next batch run or stream reads; 'decisions': both in one
+    PCollection, straight from the deciding step, for WriteUnits (a Flatten there would hold
+    its elements until the stream ends on the local runner, measured)}.
+
+    With `state_dir`, the stream starts from what earlier runs remember there (the current
+    generation and the deltas after it, read once per worker; `token` names the stream)."""
 
     def __init__(self, window_days: float = 7.0, threshold: float = CONTAINMENT,
-                 feed_memory: int = FEED_MEMORY):
+                 feed_memory: int = FEED_MEMORY, state_dir: Optional[str] = None, token: str = ""):
         super().__init__()
         self._window_days = window_days
         self._threshold = threshold
         self._feed_memory = feed_memory
+        self._state_dir, self._token = state_dir, token
 
     def expand(self, stories):
         identity = (stories
                     | "GlobalWindow" >> beam.WindowInto(GlobalWindows())
                     | "KeyById" >> beam.Map(lambda s: (s.story_id, s)).with_output_types(Tuple[str, Any])
-                    | "Identity" >> beam.ParDo(_Identity(self._window_days)).with_outputs("freed", main="stories"))
+                    | "Identity" >> beam.ParDo(_Identity(self._window_days, self._state_dir, self._token)).with_outputs(
+                        "freed", main="stories"))
         near = (identity.stories
                 | "KeyByFeed" >> beam.Map(lambda t: (t[0].feed_url, t)).with_output_types(Tuple[str, Any])
                 | "Fingerprint" >> beam.ParDo(_Fingerprint(self._feed_memory))
                 | "KeyByLanguage" >> beam.Map(lambda t: (safe_language(t[0].language), t)).with_output_types(
                     Tuple[str, Any])
-                | "NearDuplicates" >> beam.ParDo(_NearDuplicates(self._window_days, self._threshold)).with_outputs(
-                    "freed", main="stories"))
+                | "NearDuplicates" >> beam.ParDo(_NearDuplicates(
+                    self._window_days, self._threshold, self._state_dir, self._token)).with_outputs(
+                    "freed", main="decisions"))
         freed = ((identity.freed, near.freed) | "Freed" >> beam.Flatten()
                  | "OnlyFreed" >> beam.Filter(lambda f: isinstance(f, tuple) and len(f) == 2 and f[0] in _STAGES))
-        return {"stories": near.stories | "OnlyStories" >> beam.Filter(lambda s: isinstance(s, Story)),
-                "freed": freed}
+        return {"stories": near.decisions | "OnlyStories" >> beam.Filter(lambda s: isinstance(s, Story)),
+                "freed": freed,
+                "state_rows": near.decisions | "OnlyRows" >> beam.Filter(lambda r: isinstance(r, dict)),
+                "decisions": near.decisions}
 
 
 _STAGES = ("identity", "index", "index_on_arrival")

@@ -45,7 +45,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 
 from transforms.fetch.feeds import GroupFetcher, politeness_key, validators_of
 from transforms.fetch.http import FetchSettings
-from transforms.records import DeadLetter, FeedDocument, FeedSource, FeedStatus, Tally
+from transforms.records import DeadLetter, FeedDocument, FeedSource, FeedStatus, Tally, redact_url
 from transforms.tagged import TypedParDo
 
 FOREVER = 1 << 62                 # ticks of an unbounded run
@@ -211,8 +211,10 @@ class _PollGroup(beam.DoFn):
 
     FEEDS = userstate.ReadModifyWriteStateSpec("feeds", PickleCoder())
 
-    def __init__(self, settings: FetchSettings, interval: float, max_interval: float):
+    def __init__(self, settings: FetchSettings, interval: float, max_interval: float,
+                 remembered: Optional[Dict[str, dict]] = None):
         self._settings = settings
+        self._remembered = dict(remembered or {})     # validators from the cross-run state, by URL
         self._interval = float(interval)
         self._max_interval = float(max(max_interval, interval))
         self._fetch = GroupFetcher(settings)
@@ -235,6 +237,11 @@ class _PollGroup(beam.DoFn):
             return
         validators = {loc: {"etag": f.get("etag"), "last_modified": f.get("last_modified")}
                       for loc, f in feeds.items() if f.get("etag") or f.get("last_modified")}
+        for source in due:       # a feed this stream has not fetched yet: the state's validators
+            if source.location not in feeds and source.location not in validators:
+                known = self._remembered.get(source.location) or self._remembered.get(redact_url(source.location))
+                if known:
+                    validators[source.location] = known
         outcomes: Dict[str, Tuple[str, Optional[float]]] = {}
         for out in self._fetch.fetch(due, validators=validators):
             if isinstance(out, beam.pvalue.TaggedOutput):
@@ -292,8 +299,9 @@ class PollFeeds(beam.PTransform):
     def __init__(self, sources: Sequence[FeedSource], settings: FetchSettings, interval: float,
                  max_interval: Optional[float] = None, start: Optional[float] = None,
                  count: int = FOREVER, token: str = "", stop_file: Optional[str] = None,
-                 dead_letters: Sequence[DeadLetter] = ()):
+                 dead_letters: Sequence[DeadLetter] = (), validators: Optional[Dict[str, dict]] = None):
         super().__init__()
+        self._validators = dict(validators or {})
         self._groups = host_groups(sources)
         self._settings = settings
         self._interval = float(interval)
@@ -310,10 +318,11 @@ class PollFeeds(beam.PTransform):
         fanned = ticks | "ByHost" >> beam.ParDo(_FanOut(self._groups, self._dead_letters)).with_outputs(
             "dead_letter", "tallies", main="groups")
         keyed = fanned.groups | "Typed" >> beam.Map(lambda kv: kv).with_output_types(Tuple[str, Any])
-        polled = keyed | "Poll" >> TypedParDo(_PollGroup(self._settings, self._interval, self._max_interval),
+        polled = keyed | "Poll" >> TypedParDo(_PollGroup(self._settings, self._interval, self._max_interval,
+                                                        self._validators),
                                               {"documents": FeedDocument, "status": FeedStatus})
-        dead = ((fanned.dead_letter | "OnlyListDeadLetters" >> beam.Filter(lambda d: isinstance(d, DeadLetter)),
-                 polled["dead_letter"])
-                | "PollDeadLetters" >> beam.Flatten())
+        list_dead = fanned.dead_letter | "OnlyListDeadLetters" >> beam.Filter(lambda d: isinstance(d, DeadLetter))
+        dead = (list_dead, polled["dead_letter"]) | "PollDeadLetters" >> beam.Flatten()
         return {"documents": polled["documents"], "status": polled["status"], "dead_letter": dead,
+                "dead_letter_parts": (list_dead, polled["dead_letter"]),    # the same, unflattened
                 "tallies": fanned.tallies | "OnlyTallies" >> beam.Filter(lambda t: isinstance(t, Tally))}

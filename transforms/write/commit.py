@@ -58,7 +58,7 @@ def write_text_atomically(path: str, text: str):
     FileSystems.rename([tmp], [path])
 
 
-def _read_text(path: str) -> str:
+def read_text(path: str) -> str:
     with FileSystems.open(path) as f:
         return f.read().decode("utf-8")
 
@@ -82,6 +82,7 @@ def apply_journal(journal: dict) -> None:
         generation = join(state["dir"], state["generation"])
         write_manifest(generation, [f for _, f in journal["files"] if f.startswith(generation + "/")])
         write_text_atomically(join(state["dir"], "CURRENT"), state["generation"] + "\n")
+        _delete_quietly(state.get("folded") or [])    # stream deltas the new generation holds
         for folder in _subfolders(state["dir"], "gen-*"):
             if posixpath.basename(folder) != state["generation"]:
                 delete_folder(folder)
@@ -113,7 +114,7 @@ def manifest_problem(folder: str) -> Optional[str]:
     if not FileSystems.exists(path):
         raise FileNotFoundError(path)
     try:
-        files = json.loads(_read_text(path))["files"]
+        files = json.loads(read_text(path))["files"]
     except Exception as e:
         return f"its manifest is unreadable: {type(e).__name__} ({path})"
     for name, want in sorted(files.items()):
@@ -154,10 +155,13 @@ def _match(pattern: str):
         return []
 
 
-def commit(output: str, run_id: str, files, folders, summary: dict, state: Optional[dict]) -> None:
+def commit(output: str, run_id: str, files, folders, summary: dict, state: Optional[dict],
+           record_path: Optional[str] = None) -> None:
+    """Journals and applies the commit of `run_id`'s staging folder; `summary` is written last,
+    to `record_path` (default runs/RUN_ID.json; a stream's unit record goes elsewhere)."""
     staging = staging_root(output, run_id)
     journal = {"run_id": run_id, "files": [list(f) for f in files], "folders": sorted(folders),
-               "state": state, "summary": summary, "summary_path": summary_path(output, run_id),
+               "state": state, "summary": summary, "summary_path": record_path or summary_path(output, run_id),
                "staging": staging}
     write_text_atomically(join(staging, JOURNAL), json.dumps(journal))
     apply_journal(journal)
@@ -172,7 +176,7 @@ def recover(output: str) -> List[str]:
         staging = staging_root(output, run_id)
         journal_path = join(staging, JOURNAL)
         if FileSystems.exists(journal_path):
-            apply_journal(json.loads(_read_text(journal_path)))
+            apply_journal(json.loads(read_text(journal_path)))
             actions.append(f"finished the interrupted commit of run {run_id}")
         else:
             delete_folder(staging)
@@ -211,7 +215,7 @@ def _acquire_local(output: str, path: str, me: dict) -> None:
         except OSError:
             os.close(fd)
             try:
-                holder = json.loads(_read_text(path))
+                holder = json.loads(read_text(path))
             except Exception:
                 holder = {}
             raise LockHeld(_holder_text(holder, output, path)) from None
@@ -263,7 +267,7 @@ def _acquire_object(output: str, path: str, me: dict) -> None:
                 if not FileSystems.exists(path):
                     write_text_atomically(path, json.dumps(me))
                     return
-                generation, holder = None, json.loads(_read_text(path) or "{}")
+                generation, holder = None, json.loads(read_text(path) or "{}")
         except LockHeld:
             raise
         except Exception as e:
@@ -308,7 +312,7 @@ def release_lock(output: str, run_id: str) -> None:
         os.close(fd)
         return
     try:
-        if FileSystems.exists(path) and json.loads(_read_text(path)).get("run_id") == run_id:
+        if FileSystems.exists(path) and json.loads(read_text(path)).get("run_id") == run_id:
             FileSystems.delete([path])
     except Exception:
         pass

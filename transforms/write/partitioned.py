@@ -222,7 +222,8 @@ def summary_record(header: dict, summary: dict, files_written: int) -> dict:
 class _Commit(beam.DoFn):
     """Journals and applies the run's commit (transforms/write/commit.py); one element."""
 
-    def __init__(self, output: str, run_id: str, header: dict, state_dir: Optional[str]):
+    def __init__(self, output: str, run_id: str, header: dict, state_dir: Optional[str], folded=()):
+        self._folded = list(folded)
         self._output = output
         self._run_id = run_id
         self._header = header
@@ -236,7 +237,7 @@ class _Commit(beam.DoFn):
         record = summary_record(self._header, summary, len(files))
         state = None
         if self._state_dir:
-            state = {"dir": self._state_dir, "generation": f"gen-{self._run_id}"}
+            state = {"dir": self._state_dir, "generation": f"gen-{self._run_id}", "folded": self._folded}
             record["state"] = {"path": self._state_dir, "generation": state["generation"],
                                "rows": record["counts"].pop("state_rows", 0),
                                "feeds_with_validators": record["counts"].pop("state_validators", 0)}
@@ -256,9 +257,10 @@ class WritePartitioned(beam.PTransform):
     """
 
     def __init__(self, output: str, run_id: str, formats=("parquet",), header: Optional[dict] = None,
-                 shards: int = 1, state_dir: Optional[str] = None):
+                 shards: int = 1, state_dir: Optional[str] = None, folded=()):
         super().__init__()
         self._state_dir = state_dir
+        self._folded = tuple(folded)      # stream deltas the new generation holds: removed after the swap
         self._output = output.rstrip("/") or "/"
         self._run_id = run_id
         self._formats = tuple(formats)
@@ -287,4 +289,5 @@ class WritePartitioned(beam.PTransform):
                 | "SummaryInputs" >> beam.Flatten()
                 | "Summarise" >> beam.CombineGlobally(RunSummaryFn()).without_defaults()
                 | "Commit" >> beam.ParDo(_Commit(self._output, self._run_id, self._header,
-                                                 self._state_dir if staged_state is not None else None)))
+                                                 self._state_dir if staged_state is not None else None,
+                                                 self._folded)))
