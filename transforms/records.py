@@ -104,6 +104,24 @@ class Tally:
 
 
 @dataclass
+class ClusterEvent:
+    """A change to a cluster whose rows are already written (transforms/dedupe/events.py): the
+    cluster `merged` into `target`, or its `origin` is now the story `target`."""
+    cluster_id: str
+    event: str                     # "merged" | "origin"
+    target: str                    # the cluster merged into, or the new origin story
+    story_id: str                  # the story whose arrival caused it
+    reason: str                    # "merge" | "agency_item" | "earlier_published"
+    origin_rank: Optional[str]     # the new origin's rank (origin events): smaller ranks first
+    at: _dt.datetime
+    run_id: str = ""
+
+    @property
+    def date(self) -> str:
+        return self.at.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+@dataclass
 class FeedStatus:
     """How one feed of the list fared; exactly one per FeedSource reaches the summary."""
     location: str

@@ -54,7 +54,7 @@ def test_a_unit_commits_rows_and_their_state_together(tmp_path):
     assert [os.path.basename(p) for p in delta_files(str(state))] == [f"{RUN}-u{unit}.parquet"]
     assert sorted(remembered_rows(str(state))) == ["a", "b", "c"]
     record = json.loads((out / ".units" / RUN / f"{unit}.json").read_text())
-    assert record["counts"] == {"stories": 2, "duplicates": 1, "dead_letters": 1, "state_rows": 3}
+    assert record["counts"] == {"stories": 2, "duplicates": 1, "dead_letters": 1, "state_rows": 3, "cluster_events": 0}
     assert record["ids"] == ids and "s:a" in ids and "r:a|2026-11-20 10:00:00+00:00" in ids
     assert not glob.glob(str(out / ".staging" / "*"))
     assert {r.table for r in receipts} == {"stories", "duplicates", "dead_letter", "state"}
@@ -153,6 +153,6 @@ def test_killed_after_the_journal_recovery_finishes_the_unit_and_writes_the_summ
     assert len(actions) == 1
     summary = json.loads((out / "runs" / f"{RUN}.json").read_text())
     assert summary["recovered"] is True and summary["streaming"]["stopped_by"] == "killed"
-    assert summary["counts"] == {"stories": 2, "duplicates": 0, "dead_letters": 0}
+    assert summary["counts"] == {"stories": 2, "duplicates": 0, "dead_letters": 0, "cluster_events": 0}
     assert summary["files_written"] == 1
     assert recover_stream_summaries(str(out)) == []         # written once

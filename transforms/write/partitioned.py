@@ -21,11 +21,12 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
-from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, FeedStatus, Tally,
+from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, FeedStatus, Tally,
                                 redact_text, redact_url)
-from transforms.write.schema import STORY_SCHEMA, dead_letter_row, json_default, story_row
+from transforms.write.schema import EVENT_SCHEMA, STORY_SCHEMA, dead_letter_row, event_row, json_default, story_row
 
 TABLES = ("stories", "duplicates", "dead_letter")
+EVENTS = "cluster_events"          # written only when a cluster changes after its rows (dedupe/events.py)
 ROW_GROUP = 10_000
 
 
@@ -55,29 +56,32 @@ def conservation_problems(c: Dict[str, int]) -> List[str]:
 
 
 def partition_key(record, shards: int):
-    """(table, date, lang, shard) of an output row: a Story by its disposition, or a DeadLetter."""
+    """(table, date, lang, shard) of an output row: a Story by its disposition, a DeadLetter or
+    a ClusterEvent."""
     if isinstance(record, DeadLetter):
         return ("dead_letter", record.date, "", 0)
+    if isinstance(record, ClusterEvent):
+        return (EVENTS, record.date, "", 0)
     date, lang = record.partition()
     table = "stories" if record.disposition == CANONICAL else "duplicates"
     shard = int(record.story_id[:8], 16) % shards if shards > 1 else 0
     return (table, date, lang, shard)
 
 
-def _write_parquet(path: str, rows: Iterable[dict]):
+def _write_parquet(path: str, rows: Iterable[dict], schema=STORY_SCHEMA):
     import pyarrow as pa
     import pyarrow.parquet as pq
     with FileSystems.create(path) as raw:
         sink = pa.PythonFile(raw, mode="w")
-        with pq.ParquetWriter(sink, STORY_SCHEMA, compression="zstd") as writer:
+        with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
             batch = []
             for row in rows:
                 batch.append(row)
                 if len(batch) >= ROW_GROUP:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=STORY_SCHEMA))
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                     batch = []
             if batch:
-                writer.write_table(pa.Table.from_pylist(batch, schema=STORY_SCHEMA))
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
 
 
 def _write_jsonl(path: str, rows: Iterable[dict]):
@@ -91,11 +95,17 @@ def write_partition(output: str, run_id: str, formats: Tuple[str, ...], key, rec
     says where each staged file goes. Shared by the batch writer and the windowed writer."""
     table, date, lang, shard = key
     name = f"part-{shard:05d}-{run_id}"
-    folder = [table, f"date={date}"] + ([f"lang={lang}"] if table != "dead_letter" else [])
+    folder = [table, f"date={date}"] + ([f"lang={lang}"] if table in ("stories", "duplicates") else [])
     staged_dir = join(staging_root(output, run_id), *folder)
     final_dir = join(output, *folder)
     records = list(records) if table == "dead_letter" else sorted(records, key=lambda s: s.story_id)
     receipt = PartitionWritten(table=table, files=[], rows=len(records))
+    if table == EVENTS:            # a cluster change (dedupe/events.py): Parquet only
+        records.sort(key=lambda e: (e.cluster_id, e.event, e.target, e.story_id))
+        staged = join(staged_dir, name + ".parquet")
+        _write_parquet(staged, (event_row(e) for e in records), EVENT_SCHEMA)
+        receipt.files.append((staged, join(final_dir, name + ".parquet")))
+        return receipt
     if table == "dead_letter":
         receipt.entry_rows = sum(1 for d in records if d.is_entry_level)
         staged = join(staged_dir, name + ".jsonl")
@@ -171,6 +181,8 @@ class RunSummaryFn(beam.CombineFn):
             if record.table == "dead_letter":
                 c["dead_letters"] += record.rows
                 c["entry_dead_letters"] += record.entry_rows
+            elif record.table == EVENTS:
+                c[EVENTS] = c.get(EVENTS, 0) + record.rows
             elif record.table in ("state", "state_validators"):
                 key = "state_rows" if record.table == "state" else "state_validators"
                 c[key] = c.get(key, 0) + record.rows

@@ -73,6 +73,25 @@ def _row(record, columns, redactions) -> Dict[str, Any]:
     return row
 
 
+EVENT_SCHEMA = pa.schema([
+    pa.field("cluster_id", pa.string(), nullable=False),
+    pa.field("event", pa.string(), nullable=False),
+    pa.field("target", pa.string(), nullable=False),
+    pa.field("story_id", pa.string(), nullable=False),
+    pa.field("reason", pa.string()),
+    pa.field("origin_rank", pa.string()),
+    pa.field("at", _TS),
+    pa.field("run_id", pa.string()),
+])
+EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
+
+
+def event_row(event) -> Dict[str, Any]:
+    """A ClusterEvent as a dict of the cluster_events table's columns (ids and ranks carry no
+    URLs: nothing to redact)."""
+    return {name: getattr(event, name) for name in EVENT_COLUMNS}
+
+
 def story_row(story: Story) -> Dict[str, Any]:
     """A Story as a dict of exactly the table's columns."""
     row = _row(story, STORY_COLUMNS, _STORY_URLS)

@@ -46,7 +46,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, DeadLetter, Story
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, Story
 from transforms.write.commit import (commit, join, mkdirs_quietly, read_text, staging_root, summary_path,
                                      write_text_atomically)
 from transforms.write.partitioned import (TABLES, PartitionWritten, RunSummaryFn, Tally, partition_key,
@@ -59,9 +59,12 @@ def units_folder(output: str, run_id: str) -> str:
     return join(output, UNITS, run_id)
 
 
-def unit_id(run_id: str, stories: List[Story], dead: List[DeadLetter], state_rows: List[dict]) -> str:
+def unit_id(run_id: str, stories: List[Story], dead: List[DeadLetter], state_rows: List[dict],
+            events: List[ClusterEvent] = ()) -> str:
     """A digest of what a unit holds (a retried bundle gets the same id)."""
     h = hashlib.sha256(run_id.encode("utf-8"))
+    for e in sorted(record_id(e) for e in events):
+        h.update(e.encode("utf-8"))
     for sid in sorted(f"{s.story_id}|{s.disposition}" for s in stories):
         h.update(sid.encode("utf-8"))
     for d in sorted(f"{d.stage}|{d.source}|{d.error}" for d in dead):
@@ -79,14 +82,14 @@ def write_delta(path: str, rows: List[dict], schema: pa.Schema) -> None:
 
 
 def commit_unit(output: str, run_id: str, formats, shards: int, stories: List[Story], dead: List[DeadLetter],
-                state_rows: List[dict], state_dir: Optional[str], state_schema: Optional[pa.Schema]
-                ) -> Tuple[List[PartitionWritten], List[str]]:
+                state_rows: List[dict], state_dir: Optional[str], state_schema: Optional[pa.Schema],
+                events: List[ClusterEvent] = ()) -> Tuple[List[PartitionWritten], List[str]]:
     """Writes and commits one unit (see the module docstring); returns its receipts and the
     ids of its records (`record_id`)."""
-    unit = unit_id(run_id, stories, dead, state_rows)
+    unit = unit_id(run_id, stories, dead, state_rows, events)
     name = f"{run_id}-u{unit}"
     partitions: Dict[tuple, list] = {}
-    for record in list(stories) + list(dead):
+    for record in list(stories) + list(dead) + list(events):
         partitions.setdefault(partition_key(record, shards), []).append(record)
     receipts = [write_partition(output, name, formats, key, rows) for key, rows in sorted(partitions.items())]
     if state_rows and state_dir and state_schema is not None:
@@ -95,11 +98,12 @@ def commit_unit(output: str, run_id: str, formats, shards: int, stories: List[St
         receipts.append(PartitionWritten(table="state", files=[(staged, join(state_dir, "deltas", name + ".parquet"))],
                                          rows=len(state_rows)))
     files = [f for r in receipts for f in r.files]
-    ids = sorted(record_id(r) for r in list(stories) + list(dead) + list(state_rows))
+    ids = sorted(record_id(r) for r in list(stories) + list(dead) + list(state_rows) + list(events))
     record = {"run_id": run_id, "unit": unit, "ids": ids, "committed_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
               "counts": {"stories": sum(1 for s in stories if s.disposition == CANONICAL),
                          "duplicates": sum(1 for s in stories if s.disposition == DUPLICATE),
-                         "dead_letters": len(dead), "state_rows": len(state_rows)},
+                         "dead_letters": len(dead), "state_rows": len(state_rows),
+                         "cluster_events": len(events)},
               "files": sorted(final for _, final in files)}
     folders = {join(output, t) for t in TABLES + ("runs",)}
     commit(output, name, files, folders, record, None, record_path=join(units_folder(output, run_id), unit + ".json"))
@@ -111,6 +115,8 @@ def record_id(record) -> str:
     run (a retried bundle may group records into other units)."""
     if isinstance(record, Story):
         return "s:" + record.story_id
+    if isinstance(record, ClusterEvent):
+        return f"e:{record.cluster_id}|{record.event}|{record.target}|{record.story_id}"
     if isinstance(record, DeadLetter):
         return "d:" + hashlib.sha256("|".join(str(x) for x in (record.stage, record.source, record.entry,
                                                                 record.error, record.at)).encode()).hexdigest()[:24]
@@ -180,8 +186,9 @@ class _CommitUnits(beam.DoFn):
             stories = [r for r in records if isinstance(r, Story)]
             dead = [r for r in records if isinstance(r, DeadLetter)]
             rows = [r for r in records if isinstance(r, dict)]
+            events = [r for r in records if isinstance(r, ClusterEvent)]
             receipts, ids = commit_unit(self._output, self._run_id, self._formats, self._shards, stories, dead,
-                                        rows, self._state_dir, self._state_schema)
+                                        rows, self._state_dir, self._state_schema, events)
             self._committed.update(ids)
             self._units.inc()
             for receipt in receipts:
@@ -257,7 +264,7 @@ def recover_stream_summaries(output: str, header_of=None) -> List[str]:
     for run_id, paths in sorted(by_run.items()):
         if FileSystems.exists(summary_path(output, run_id)):
             continue
-        counts: Dict[str, int] = {"stories": 0, "duplicates": 0, "dead_letters": 0}
+        counts: Dict[str, int] = {"stories": 0, "duplicates": 0, "dead_letters": 0, "cluster_events": 0}
         files = 0
         for path in paths:
             unit = json.loads(read_text(path))
