@@ -3,9 +3,14 @@
     stories ─ExactIdentity─► unique ids + exact edges
             ─SplitSeen (join with the state)─► already seen │ new stories │ remembered rows kept
     new stories ─Fingerprint (per feed: boilerplate out)─► fingerprints ◄─ remembered fingerprints
-            ─CandidatePairs (LSH buckets, content hash)─► ─VerifyPairs (containment)─► edges
+            ─CandidatePairs (LSH and size-partitioned buckets, content hash)─►
+            ─VerifyPairs (rules.verify; exact edges measured for their evidence)─► edges
             ─ConnectedComponents─► (node, smallest label) ─Resolve─► dispositions, similarity,
-                                                                       inferred agencies, state rows
+                                                     evidence, inferred agencies, state rows
+Evidence: every edge (exact: url / guid / title_date from ExactIdentity, content_hash from the
+content buckets; verified: near_duplicate / same_feed_update) carries its rule and containment
+both ways; each duplicate reports the edge to its neighbour with the smallest label (the
+earliest in the canonical order), as link_rule, linked_to, containment, containment_reverse.
 The smallest label of a component is its canonical story: a story remembered from an earlier
 run first, then an agency's own item, then the earliest published (see exact.order_key).
 """
@@ -20,6 +25,7 @@ from apache_beam.metrics import Metrics
 from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.exact import ExactIdentity, label_id
+from transforms.dedupe.rules import CONTENT_HASH
 from transforms.dedupe.state import in_window, newest_row, row_fingerprint, state_row
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, Story
@@ -81,6 +87,9 @@ class _ByRoot(beam.DoFn):
     def process(self, kv_story_fp_label):
         story_id, g = kv_story_fp_label
         labels, fps, stories = list(g["label"]), list(g["fp"]), list(g["story"])
+        link = choose_evidence(g.get("evidence", ()))
+        for story in stories:
+            story.link_rule, story.linked_to, story.containment, story.containment_reverse = link
         if not labels or not fps:  # cannot happen: every story has a fingerprint; never lose one
             for story in stories:
                 yield Member(story_id, (story, None, 0))
@@ -98,6 +107,26 @@ class _ByRoot(beam.DoFn):
             yield Member(root, (story, fp.shingles, fp.n_shingles))
 
 
+def evidence_both_ways(edge):
+    """A verified edge (a, b, rule, c_ab, c_ba, label_a, label_b) -> the evidence of each end:
+    (node, (neighbour label, neighbour, rule, node's containment in it, its in node))."""
+    a, b, rule, c_ab, c_ba, label_a, label_b = edge
+    yield a, (label_b, b, rule, c_ab, c_ba)
+    yield b, (label_a, a, rule, c_ba, c_ab)
+
+
+def choose_evidence(items) -> tuple:
+    """(link_rule, linked_to, containment, containment_reverse) of a node from its edges' evidence:
+    the edge to the neighbour with the smallest label (the earliest member; a neighbour without a
+    fingerprint, remembered in the state, counts as earliest), measured evidence first."""
+    best = None
+    for label, other, rule, c, c_rev in items:
+        key = (label or "", c is None, other, rule)
+        if best is None or key < best[0]:
+            best = (key, (rule, other, c, c_rev))
+    return best[1] if best is not None else (None, None, None, None)
+
+
 def _resolve(element):
     root, g = element
     roots = list(g["root"])
@@ -105,6 +134,7 @@ def _resolve(element):
     for story, shingles, n in g["members"]:
         if story.story_id == root:
             story.disposition, story.duplicate_of, story.similarity = CANONICAL, None, None
+            story.link_rule = story.linked_to = story.containment = story.containment_reverse = None
         else:
             story.disposition, story.duplicate_of = DUPLICATE, root
             if roots and shingles is not None:
@@ -150,13 +180,18 @@ class Dedupe(beam.PTransform):
                 split["rows"] | "Remembered" >> beam.Map(row_fingerprint))
                | "AllFingerprints" >> beam.Flatten())
         candidates = fps | "CandidatePairs" >> CandidatePairs()
-        verified = candidates["pairs"] | "VerifyPairs" >> VerifyPairs(fps, self._threshold)
+        known = ((exact["edges"] | "ExactRule" >> beam.Map(lambda e: (e[0], e[1], e[3])),
+                  candidates["edges"] | "ContentRule" >> beam.Map(lambda e: (e[0], e[1], CONTENT_HASH)))
+                 | "KnownEdges" >> beam.Flatten())
+        verified = ((candidates["pairs"], known) | "ToVerify" >> beam.Flatten()
+                    | "VerifyPairs" >> VerifyPairs(fps, self._threshold))
+        evidence = verified | "EvidenceBothWays" >> beam.FlatMap(evidence_both_ways)
         edges = (exact["edges"], candidates["edges"], verified) | "Edges" >> beam.Flatten()
         labels = ({"edges": edges, "labels": fps | "InitialLabels" >> beam.Map(lambda f: (f.story_id, f.label))}
                   | "ConnectedComponents" >> ConnectedComponents())
         joined = ({"story": new | "NewById" >> beam.Map(lambda s: (s.story_id, s)),
                    "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, f)),
-                   "label": labels}
+                   "label": labels, "evidence": evidence}
                   | "JoinLabels" >> beam.CoGroupByKey()
                   | "ByRoot" >> TypedParDo(_ByRoot(self._as_of), {"members": Member, "agencies": AgencyOf,
                                                                  "root_sets": RootSet, "rows": dict}))

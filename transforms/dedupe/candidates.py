@@ -15,16 +15,15 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from transforms.dedupe.exact import order_key
-from transforms.dedupe.fingerprint import (is_duplicate, lsh_keys, shingle_text_cached,
-                                    shingles_of_normalised, similarity)
+from transforms.dedupe.fingerprint import keeps_repeats, shingle_text_cached, shingles_of_normalised
+from transforms.dedupe.rules import (SAME_FEED_CONTAINMENT, Side, candidate_keys, containments, order_key,
+                                     story_facts, verify)
 from transforms.clean.text import normalize_for_hash
 
 ALL_PAIRS_MAX = 12
-# Two stories of one feed are a reprint pair only from this containment: a feed's templated
-# items (analyst notes, weather, results: "<Company> Market Perform ...") share most of their
-# words, while a story the same outlet runs again (an update, a second URL) keeps nearly all.
-SAME_FEED_CONTAINMENT = 0.80
+# The same-feed rule lives in rules.verify (SAME_FEED_CONTAINMENT is re-exported for callers).
+__all__ = ["Fingerprint", "fingerprint_feed", "content_key", "CandidatePairs", "VerifyPairs",
+           "bucket_pairs", "SAME_FEED_CONTAINMENT"]
 MIN_WORDS_FOR_CONTENT_KEY = 12   # shorter texts (generic one-liners) never match by content hash
 
 
@@ -40,6 +39,11 @@ class Fingerprint:
     feed_agency: Optional[str]
     old: bool = False
     feed: Optional[str] = None  # the feed of a story of this run (None for remembered ones)
+    facts: Optional[tuple] = None   # rules.story_facts of its text (None for remembered ones)
+
+    def side(self) -> Side:
+        """What rules.verify needs of this story."""
+        return Side(self.shingles, self.n_shingles, self.feed, self.facts)
 
     def __reduce__(self):
         # Beam pickles each Fingerprint at every shuffle it crosses (about ten times: it feeds
@@ -49,14 +53,15 @@ class Fingerprint:
         packed = (isinstance(sh, np.ndarray) and sh.dtype == np.uint32 and sh.ndim == 1)
         return _fingerprint_from, (self.story_id, self.label, sh.tobytes() if packed else sh, packed,
                                    self.n_shingles, self.keys, self.content_key, self.feed_agency, self.old,
-                                   self.feed)
+                                   self.feed, self.facts)
 
 
 def _fingerprint_from(story_id, label, shingles, packed, n_shingles, keys, content_key, feed_agency, old,
-                      feed=None):
+                      feed=None, facts=None):
     if packed:
         shingles = np.frombuffer(shingles, dtype=np.uint32).copy()
-    return Fingerprint(story_id, label, shingles, n_shingles, keys, content_key, feed_agency, old, feed)
+    return Fingerprint(story_id, label, shingles, n_shingles, keys, content_key, feed_agency, old, feed,
+                       facts)
 
 
 def content_key(story) -> Optional[str]:
@@ -91,14 +96,16 @@ def fingerprint_feed(stories: List) -> Iterable[Fingerprint]:
                     counts[para] = counts.get(para, 0) + 1
         drop = {p for p, n in counts.items() if n >= 2}
     for s, paras in zip(stories, paragraphs):
+        text = s.text
         if drop:                          # without_paragraphs(s.text, drop)
-            text = "\n\n".join(p for p in paras if norm_of(p) not in drop)
-        else:
-            text = s.text
+            repeated = [norm_of(p) in drop for p in paras]
+            if any(repeated) and not keeps_repeats(paras, repeated):
+                text = "\n\n".join(p for p, r in zip(paras, repeated) if not r)
         ordered = shingles_of_normalised(shingle_text_cached(text, norms))
         yield Fingerprint(story_id=s.story_id, label=order_key(s), shingles=np.sort(ordered),
-                          n_shingles=int(ordered.size), keys=lsh_keys(ordered),
-                          content_key=content_key(s), feed_agency=s.feed_agency, feed=s.feed_url)
+                          n_shingles=int(ordered.size), keys=candidate_keys(ordered),
+                          content_key=content_key(s), feed_agency=s.feed_agency, feed=s.feed_url,
+                          facts=story_facts(s.text))
 
 
 def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]:
@@ -215,6 +222,13 @@ class CandidatePairs(beam.PTransform):
 
 
 class _Verify(beam.DoFn):
+    """(b, {'left': [(a, set_a or None, pair)], 'set': [set_b]}) -> verified edges
+    (a, b, rule, containment a in b, containment b in a, label_a, label_b).
+
+    A pair is (a, b) from the LSH buckets, verified by rules.verify; or (a, b, rule) for an exact
+    edge (same story id, same content hash), already linked: its containment is measured for
+    the evidence (None when a side has no fingerprint: a story already in the state)."""
+
     def __init__(self, threshold: float):
         self._threshold = threshold
         self._checked = Metrics.counter("dedupe", "candidates_verified")
@@ -223,18 +237,41 @@ class _Verify(beam.DoFn):
     def process(self, element):
         b, grouped = element
         sets = list(grouped["set"])
-        if not sets:
-            return
-        set_b, n_b, feed_b = sets[0]
-        set_b = _unpack(set_b)
-        for a, (set_a, n_a, feed_a) in grouped["left"]:
+        side_b = _side(sets[0]) if sets else None
+        label_b = sets[0][4] if sets else ""
+        for a, set_a, pair in grouped["left"]:
+            forced = pair[2] if len(pair) > 2 else None
+            side_a = _side(set_a) if set_a is not None else None
+            label_a = set_a[4] if set_a is not None else ""
+            if forced is not None:
+                if side_a is not None and side_b is not None:
+                    c_ab, c_ba = containments(side_a, side_b)
+                else:
+                    c_ab = c_ba = None
+                yield (a, b, forced, c_ab, c_ba, label_a, label_b)
+                continue
+            if side_a is None or side_b is None:
+                continue
             self._checked.inc()
-            containment, _ = similarity(_unpack(set_a), n_a, set_b, n_b)
-            same_feed = feed_a is not None and feed_a == feed_b
-            threshold = max(self._threshold, SAME_FEED_CONTAINMENT) if same_feed else self._threshold
-            if is_duplicate(containment, n_a, n_b, threshold):
+            link = verify(side_a, side_b, self._threshold)
+            if link is not None:
                 self._accepted.inc()
-                yield (a, b, round(float(containment), 4))
+                yield (a, b, link.rule, link.containment, link.containment_reverse, label_a, label_b)
+
+
+def _side(packed_set) -> Side:
+    shingles, n, feed, facts, _ = packed_set
+    return Side(_unpack(shingles), n, feed, facts)
+
+
+def _attach_a(kv):
+    a, grouped = kv
+    sets = list(grouped["set"])[:1]
+    for pair in grouped["pairs"]:
+        if sets:
+            yield pair[1], (a, sets[0], pair)
+        elif len(pair) > 2:                 # an exact edge keeps its evidence without a set
+            yield pair[1], (a, None, pair)
 
 
 def _pack(shingles):
@@ -249,7 +286,8 @@ def _unpack(packed):
 
 
 class VerifyPairs(beam.PTransform):
-    """(a, b) candidate pairs + fingerprints -> (a, b, containment) verified edges."""
+    """(a, b) candidate pairs and (a, b, rule) exact edges + fingerprints -> verified edges
+    (a, b, rule, containment a in b, containment b in a, label_a, label_b) (see _Verify)."""
 
     def __init__(self, fps, threshold: float):
         super().__init__()
@@ -257,11 +295,11 @@ class VerifyPairs(beam.PTransform):
         self._threshold = threshold
 
     def expand(self, pairs):
-        sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, (_pack(f.shingles), f.n_shingles, f.feed)))
+        sets = self._fps | "SetById" >> beam.Map(
+            lambda f: (f.story_id, (_pack(f.shingles), f.n_shingles, f.feed, f.facts, f.label)))
         left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p)), "set": sets}
                 | "JoinA" >> beam.CoGroupByKey()
-                | "AttachA" >> beam.FlatMap(lambda kv: ((b, (kv[0], s)) for (_, b) in kv[1]["pairs"]
-                                                        for s in list(kv[1]["set"])[:1])))
+                | "AttachA" >> beam.FlatMap(_attach_a))
         return ({"left": left, "set": sets}
                 | "JoinB" >> beam.CoGroupByKey()
                 | "Verify" >> beam.ParDo(_Verify(self._threshold)))

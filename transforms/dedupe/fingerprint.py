@@ -208,7 +208,31 @@ def boilerplate_paragraphs(texts: Sequence[str], min_stories: int = 2) -> set:
     return {p for p, n in counts.items() if n >= min_stories}
 
 
+# A story whose repeated paragraphs are most of its text repeats a story, it is not wrapped in
+# chrome: an outlet carrying its story again (an update with edits, a re-run) repeats its long
+# narrative paragraphs, which would otherwise be removed as the feed's boilerplate and leave only
+# the edited ones to compare. Chrome is short lines and one "About" paragraph.
+REPEAT_SHARE = 0.5          # repeated paragraphs hold at least this share of the words ...
+REPEAT_LONG_WORDS = 25      # ... and at least two of them are this long
+
+
+def keeps_repeats(paragraphs: Sequence[str], repeated: Sequence[bool]) -> bool:
+    """Whether a story keeps the paragraphs its feed repeats (see REPEAT_SHARE): `repeated[i]`
+    says whether paragraphs[i] is one of the feed's repeated paragraphs."""
+    words = [len(p.split()) for p in paragraphs]
+    rep = sum(w for w, r in zip(words, repeated) if r)
+    total = sum(words)
+    long_repeats = sum(1 for w, r in zip(words, repeated) if r and w >= REPEAT_LONG_WORDS)
+    return long_repeats >= 2 and rep >= REPEAT_SHARE * total
+
+
 def without_paragraphs(text: str, drop: set) -> str:
+    """`text` without the paragraphs whose normalised form is in `drop` (the feed's repeated
+    paragraphs), unless they are most of it (keeps_repeats: a story carried again)."""
     if not drop:
         return text
-    return "\n\n".join(p for p in (text or "").split("\n\n") if normalize_for_hash(p) not in drop)
+    paras = (text or "").split("\n\n")
+    repeated = [normalize_for_hash(p) in drop for p in paras]
+    if not any(repeated) or keeps_repeats(paras, repeated):
+        return text
+    return "\n\n".join(p for p, r in zip(paras, repeated) if not r)

@@ -1,6 +1,8 @@
 """The near-duplicate index of the streaming dedupe: the stories of one language seen within the
 dedupe window, with their sketches, LSH keys and clusters; pure Python, kept in Beam state by
-transforms/dedupe/stream.py (_NearDuplicates), which also documents the rules it implements."""
+transforms/dedupe/stream.py (_NearDuplicates). Its decisions are the batch Dedupe's: the
+candidate keys, the verification (containment both ways, the same-feed update rule) and the exact
+rule names come from transforms/dedupe/rules.py, which both modes call."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -8,7 +10,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from transforms.dedupe.candidates import content_key
-from transforms.dedupe.fingerprint import CONTAINMENT, is_duplicate, lsh_keys, similarity, sketch
+from transforms.dedupe.fingerprint import CONTAINMENT, sketch
+from transforms.dedupe.rules import (CONTENT_HASH, Link, Side, candidate_keys, containments, exact_rule,
+                                     story_facts, verify)
 from transforms.records import CANONICAL, DUPLICATE, Story
 
 BUCKET_SCAN = 8           # members looked at per LSH bucket: the oldest and the newest this many
@@ -18,7 +22,9 @@ MAX_VERIFY = 64           # containment checks per arriving story
 class NearDuplicateIndex:
     """The stories of one language seen within the dedupe window.
 
-    entries: story_id -> [seen, first, root, sketch, n, keys, content_key]. Every change is
+    entries: story_id -> [seen, first, root, sketch, n, keys, content_key, feed, facts]
+    (feed, facts: what rules.verify needs; None in entries of logs written before them).
+    Every change is
     also returned as a log record (`decide`, `touch`); `apply` replays records and `records`
     gives the compact log of the current entries, so the index can live in an append-only
     BagState (see _NearDuplicates)."""
@@ -37,8 +43,9 @@ class NearDuplicateIndex:
     def apply(self, record: tuple) -> None:
         kind = record[0]
         if kind == "add":
-            _, sid, seen, first, root, sk, n, keys, ckey, agency = record
-            self._remember(sid, seen, root, sk, n, keys, ckey, first=first)
+            _, sid, seen, first, root, sk, n, keys, ckey, agency = record[:10]
+            feed, facts = (tuple(record[10:12]) + (None, None))[:2]
+            self._remember(sid, seen, root, sk, n, keys, ckey, first=first, feed=feed, facts=facts)
             if agency:
                 self.agencies[root] = sorted(set(self.agencies.get(root, ())) | {agency})
         elif kind == "touch":
@@ -52,7 +59,8 @@ class NearDuplicateIndex:
             self.agencies[root] = list(names)
 
     def records(self) -> List[tuple]:
-        out = [("add", sid, e[0], e[1], e[2], e[3], e[4], e[5], e[6], None) for sid, e in self.entries.items()]
+        out = [("add", sid, e[0], e[1], e[2], e[3], e[4], e[5], e[6], None, e[7], e[8])
+               for sid, e in self.entries.items()]
         out += [("agencies", root, names) for root, names in self.agencies.items()]
         out.append(("touch", "", self.newest))
         return out
@@ -105,23 +113,32 @@ class NearDuplicateIndex:
                     seen.add(sid)
                     yield sid
 
+    @staticmethod
+    def _side(e: list) -> Side:
+        return Side(e[3], e[4], e[7], e[8])
+
     def decide(self, story: Story, exact_of: Optional[str], ordered: np.ndarray, when: float,
                window_s: float, threshold: float = CONTAINMENT) -> tuple:
-        """Sets the disposition, cluster, duplicate_of, similarity and inferred agencies of a
-        new story, remembers it, and returns the log record of that."""
+        """Sets the disposition, cluster, duplicate_of, similarity, the link's evidence
+        (link_rule, linked_to, containment, containment_reverse) and inferred agencies of a new
+        story, remembers it, and returns the log record of that. (Signature unchanged.)"""
         oldest = when - window_s
         full = np.sort(ordered) if ordered is not None else np.zeros(0, dtype=np.uint32)
         n = int(full.size)
-        keys = lsh_keys(ordered) if ordered is not None else []
+        keys = candidate_keys(ordered) if ordered is not None else []
         ckey = content_key(story)
-        root, sim = None, None
+        facts = story_facts(story.text)
+        me = Side(full, n, story.feed_url, facts)
+        root, sim, link, linked_to = None, None, None, None
         if exact_of is not None:
             head = self._live(exact_of, oldest)
             root = head[2] if head is not None else exact_of
             r = self._live(root, oldest)
-            sim = similarity(full, n, r[3], r[4])[0] if r is not None and n and r[4] else 1.0
+            sim = similarity_to(me, r) if r is not None and n and r[4] else 1.0
+            c_ab, c_ba = containments(me, self._side(head)) if head is not None and n and head[4] else (None, None)
+            link, linked_to = Link(exact_rule(story), c_ab, c_ba), exact_of
         else:
-            matched: Dict[str, float] = {}
+            matched: Dict[str, Tuple[str, Link]] = {}
             checks = 0
             for sid in self._candidates(keys, ckey):
                 e = self._live(sid, oldest)
@@ -131,23 +148,27 @@ class NearDuplicateIndex:
                     break
                 checks += 1
                 if ckey is not None and e[6] == ckey:
-                    matched[e[2]] = 1.0
+                    matched[e[2]] = (sid, Link(CONTENT_HASH, *containments(me, self._side(e))))
                     continue
-                containment = similarity(full, n, e[3], e[4])[0]
-                if is_duplicate(containment, n, e[4], threshold):
-                    matched[e[2]] = containment
+                found = verify(me, self._side(e), threshold)
+                if found is not None:
+                    matched[e[2]] = (sid, found)
             if matched:
                 root = min(matched, key=lambda r: (self.entries[r][1] if r in self.entries else float("inf"), r))
+                linked_to, link = matched[root]
                 r = self._live(root, oldest)
-                sim = similarity(full, n, r[3], r[4])[0] if r is not None and n and r[4] else matched[root]
+                sim = similarity_to(me, r) if r is not None and n and r[4] else max(link[1], link[2])
                 if r is not None and r[6] is not None and r[6] == ckey:
                     sim = 1.0
         if root is None or root == story.story_id:
             root = story.story_id
             story.disposition, story.duplicate_of, story.similarity = CANONICAL, None, None
+            story.link_rule = story.linked_to = story.containment = story.containment_reverse = None
         else:
             story.disposition, story.duplicate_of = DUPLICATE, root
             story.similarity = round(float(min(1.0, sim if sim is not None else 1.0)), 4)
+            story.link_rule, story.linked_to = link.rule, linked_to
+            story.containment, story.containment_reverse = link.containment, link.containment_reverse
         story.cluster_id = root
         cluster = set(self.agencies.get(root, ()))
         if story.feed_agency:
@@ -155,17 +176,25 @@ class NearDuplicateIndex:
         inferred = {a for a in cluster if a not in story.agencies}
         story.agencies_inferred = sorted(set(story.agencies_inferred) | inferred)
         story.agency_sourced = bool(story.agencies or story.agencies_inferred)
-        record = ("add", story.story_id, when, when, root, sketch(full), n, tuple(keys), ckey, story.feed_agency)
+        record = ("add", story.story_id, when, when, root, sketch(full), n, tuple(keys), ckey, story.feed_agency,
+                  story.feed_url, facts)
         self.apply(record)
         return record
 
-    def _remember(self, sid, when, root, sk, n, keys, ckey, first=None):
+    def _remember(self, sid, when, root, sk, n, keys, ckey, first=None, feed=None, facts=None):
         old = self.entries.get(sid)
         if old is not None:                     # cannot happen (ids are unique); stay consistent
             old[0] = max(old[0], when)
             return
-        self.entries[sid] = [when, when if first is None else first, root, sk, n, tuple(keys), ckey]
+        self.entries[sid] = [when, when if first is None else first, root, sk, n, tuple(keys), ckey, feed, facts]
         for key in list(keys) + ([ckey] if ckey else []):
             self.buckets.setdefault(key, []).append(sid)
         self.oldest = min(self.oldest, when)
         self.newest = max(self.newest, when)
+
+
+def similarity_to(me: Side, entry: list) -> float:
+    """`similarity` of a new story to a remembered entry: the containment of the smaller in the
+    larger (compatibility: the column `similarity`, against the cluster's root)."""
+    c_ab, c_ba = containments(me, Side(entry[3], entry[4]))
+    return max(c_ab, c_ba)

@@ -40,6 +40,10 @@ STORY_SCHEMA = pa.schema([
     pa.field("word_count", pa.int64()),
     pa.field("content_hash", pa.string()),
     pa.field("text_source", pa.string()),   # "feed" or "article" (--fetch-articles)
+    pa.field("link_rule", pa.string()),     # why a duplicate is one: see transforms/dedupe/rules.py
+    pa.field("linked_to", pa.string()),     # the story it was linked to (its edge)
+    pa.field("containment", pa.float64()),  # share of its shingles found in linked_to
+    pa.field("containment_reverse", pa.float64()),  # share of linked_to's shingles found in it
 ])
 STORY_COLUMNS = tuple(STORY_SCHEMA.names)
 DEAD_LETTER_COLUMNS = ("stage", "source", "entry", "error", "excerpt", "at")
