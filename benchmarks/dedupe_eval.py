@@ -1,12 +1,18 @@
 """Near-duplicate clustering quality on generated reprints: pairwise P/R/F1 and ARI.
 
-    .venv/bin/python -m benchmarks.dedupe_eval [--originals 1500] [--seed 11] [--source mixed]
-        [--thresholds 0.4,0.5,0.55,0.6,0.7]
+    .venv/bin/python -m benchmarks.dedupe_eval [--originals 1500] [--seed 11 | --seeds 12,13,14]
+        [--source mixed] [--thresholds 0.4,0.5,0.55,0.6,0.7] [--mode batch|stream|both]
+        [--old-kinds-only]
 
 Runs wirefeed's Dedupe transform (DirectRunner) on the reprint generator's items
-(benchmarks/reprints/: agency originals, outlet reprints, hard negatives) and scores the
-clusters against the gold labels; per reprint transform it reports the recall of the link to the
-original, and per negative type the rate of false merges.
+(benchmarks/reprints/: agency originals, outlet reprints, hard negatives, and — unless
+--old-kinds-only — length-skewed copies, same-outlet updates and templated items) and scores the
+clusters against the gold labels; per reprint transform (and update edit) it reports the recall
+of the link to the original, and per negative type the rate of false merges.
+
+--mode stream pushes the same stories, in publication order, through the streaming index's
+decision path (transforms/dedupe/index.py NearDuplicateIndex.decide, with the fingerprints
+stream.py's fingerprint_step makes per feed), as StreamDedupe's _NearDuplicates does.
 """
 from __future__ import annotations
 
@@ -28,6 +34,8 @@ from transforms.enrich.agencies.attribution import attribute
 from transforms.clean.stories import content_hash
 from transforms.dedupe import Dedupe
 from transforms.dedupe.fingerprint import CONTAINMENT
+from transforms.dedupe.index import NearDuplicateIndex
+from transforms.dedupe.stream import DAY, epoch, fingerprint_step
 from transforms.records import Story
 from transforms.clean.text import strip_chrome
 
@@ -68,29 +76,56 @@ def run_dedupe(stories_jsonl: str, out_prefix: str, threshold: float = CONTAINME
         stories = (p | "Read" >> beam.io.ReadFromText(stories_jsonl)
                    | "ToStory" >> beam.Map(json_to_story))
         (stories | "Dedupe" >> Dedupe(threshold=threshold))["stories"] | "Pairs" >> beam.Map(
-            lambda s: f"{s.story_id}\t{s.cluster_id}") | "Write" >> beam.io.WriteToText(out_prefix)
+            lambda s: f"{s.story_id}\t{s.cluster_id}\t{s.link_rule}") | "Write" >> beam.io.WriteToText(out_prefix)
     clusters = {}
+    rules = collections.Counter()
     folder = os.path.dirname(out_prefix)
     for name in os.listdir(folder):
         if name.startswith(os.path.basename(out_prefix)):
             with open(os.path.join(folder, name), encoding="utf-8") as f:
                 for line in f:
-                    sid, cid = line.rstrip("\n").split("\t")
+                    sid, cid, rule = line.rstrip("\n").split("\t")
                     clusters[sid] = cid
+                    rules[rule] += 1
+    run_dedupe.rules = dict(rules)
+    return clusters
+
+
+def run_stream(stories: List[Story], threshold: float = CONTAINMENT, window_days: float = 7) -> Dict[str, str]:
+    """story_id -> cluster_id from the streaming decision path, stories in publication order."""
+    index = NearDuplicateIndex()
+    recent: Dict[str, collections.OrderedDict] = {}
+    clusters = {}
+    rules = collections.Counter()
+    for story in sorted(stories, key=lambda s: (s.fetched_at or s.published, s.story_id)):
+        ordered = fingerprint_step(recent.setdefault(story.feed_url, collections.OrderedDict()), story)
+        index.decide(story, None, ordered, epoch(story.fetched_at or story.published), window_days * DAY,
+                     threshold)
+        clusters[story.story_id] = story.cluster_id
+        rules[str(story.link_rule)] += 1
+    run_stream.rules = dict(rules)
     return clusters
 
 
 def breakdown(items: List[Item], predicted: Dict[str, str]) -> Dict[str, str]:
     """Recall of each reprint transform's link to its original; false merges per negative type."""
-    original = {it.cluster: it.id for it in items if it.kind == "original"}
+    original = {it.cluster: it.id for it in items if it.kind.split(":")[0] == "original"}
     linked = collections.Counter()
     total = collections.Counter()
     for it in items:
-        if it.kind.startswith("reprint:"):
+        if it.kind.startswith(("reprint:", "update:")):
             ok = predicted[it.id] == predicted[original[it.cluster]]
-            for token in it.kind.split(":", 1)[1].split("+"):
-                total[token] += 1
-                linked[token] += ok
+            prefix = "update:" if it.kind.startswith("update:") else ""
+            tokens = it.kind.split(":", 1)[1].split("+")
+            if prefix:
+                tokens.append("ALL")
+            elif tokens[0] in ("feature", "brief"):
+                pass
+            else:
+                tokens.append("ALL-old-kinds")
+            for token in tokens:
+                total[prefix + token] += 1
+                linked[prefix + token] += ok
         elif it.kind.startswith("negative:"):
             kind = it.kind
             total[kind] += 1
@@ -99,31 +134,55 @@ def breakdown(items: List[Item], predicted: Dict[str, str]) -> Dict[str, str]:
     return {k: f"{linked[k]}/{total[k]} = {linked[k] / total[k]:.3f}" for k in sorted(total)}
 
 
+def evaluate(items: List[Item], thresholds, modes, tmp: str, label: str = "") -> List[dict]:
+    gold = {it.id: it.cluster for it in items}
+    stories = [item_to_story(it) for it in items]
+    path = os.path.join(tmp, f"stories{label}.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        for s in stories:
+            f.write(story_to_json(s) + "\n")
+    out = []
+    for threshold in thresholds:
+        for mode in modes:
+            t0 = time.perf_counter()
+            if mode == "batch":
+                predicted = run_dedupe(path, os.path.join(tmp, f"out{label}-{threshold}"), threshold)
+                rules = run_dedupe.rules
+            else:
+                predicted = run_stream([json_to_story(story_to_json(s)) for s in stories], threshold)
+                rules = run_stream.rules
+            elapsed = time.perf_counter() - t0
+            scores = pairwise_scores(gold, predicted)
+            print(f"{label} {mode} threshold {threshold:.2f}: precision {scores['precision']:.4f} "
+                  f"recall {scores['recall']:.4f} F1 {scores['f1']:.4f} ARI {scores['ari']:.4f}  ({elapsed:.1f} s)")
+            print(f"    link_rule counts: {dict(sorted(rules.items()))}")
+            for k, v in breakdown(items, predicted).items():
+                print(f"    {k:32s} {v}")
+            out.append({"mode": mode, "threshold": threshold, **scores})
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--originals", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--seeds", default=None, help="comma-separated seeds (overrides --seed)")
     ap.add_argument("--source", default="mixed", choices=("synthetic", "real", "mixed"))
     ap.add_argument("--thresholds", default=str(CONTAINMENT))
+    ap.add_argument("--mode", default="batch", choices=("batch", "stream", "both"))
+    ap.add_argument("--old-kinds-only", action="store_true",
+                    help="without the length-skewed copies, updates and templated items")
     a = ap.parse_args(argv)
-    items = generate(a.originals, seed=a.seed, source=a.source)
-    gold = {it.id: it.cluster for it in items}
-    kinds = collections.Counter(it.kind.split(":")[0] for it in items)
-    print(f"items {len(items)}: {dict(kinds)}; gold clusters {len(set(gold.values()))}")
+    seeds = [int(x) for x in a.seeds.split(",")] if a.seeds else [a.seed]
+    modes = ("batch", "stream") if a.mode == "both" else (a.mode,)
+    thresholds = [float(t) for t in a.thresholds.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "stories.jsonl")
-        with open(path, "w", encoding="utf-8") as f:
-            for it in items:
-                f.write(story_to_json(item_to_story(it)) + "\n")
-        for threshold in (float(t) for t in a.thresholds.split(",")):
-            t0 = time.perf_counter()
-            predicted = run_dedupe(path, os.path.join(tmp, f"out-{threshold}"), threshold)
-            elapsed = time.perf_counter() - t0
-            scores = pairwise_scores(gold, predicted)
-            print(f"threshold {threshold:.2f}: precision {scores['precision']:.4f} recall {scores['recall']:.4f} "
-                  f"F1 {scores['f1']:.4f} ARI {scores['ari']:.4f}  ({elapsed:.1f} s)")
-            for k, v in breakdown(items, predicted).items():
-                print(f"    {k:28s} {v}")
+        for seed in seeds:
+            items = generate(a.originals, seed=seed, source=a.source, skew_and_updates=not a.old_kinds_only)
+            gold = {it.id: it.cluster for it in items}
+            kinds = collections.Counter(it.kind.split(":")[0] for it in items)
+            print(f"seed {seed}: items {len(items)}: {dict(kinds)}; gold clusters {len(set(gold.values()))}")
+            evaluate(items, thresholds, modes, tmp, label=f"seed{seed}")
     return 0
 
 

@@ -67,7 +67,8 @@ from .grammar import Grammar, cap, choice, make_topic, randint
 from .outlets import (OUTLET_BY_NAME, OUTLETS, Outlet, agency_dateline, agency_feed_url,
                       outlet_date_line, section_of)
 from .real import load_articles, real_story
-from .vocabulary import AGENCIES, AGENCY_NAMES, AGENCY_WEIGHTS, GROUPS, NOUNS, WEEKDAYS
+from .vocabulary import (AGENCIES, AGENCY_NAMES, AGENCY_WEIGHTS, CITY_COUNTRY, CO_KINDS, CO_SYLLABLES_A,
+                         CO_SYLLABLES_B, FIRST_NAMES, GROUPS, LAST_NAMES, MONTHS, NOUNS, WEEKDAYS)
 
 UTC = _dt.timezone.utc
 BASE_TIME = _dt.datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
@@ -78,6 +79,7 @@ REPRINT_TRANSFORMS = (
     "share-line", "title-suffix", "dateline-add", "dateline-remove", "word-edits",
     "sentence-swap", "number-change")
 NEGATIVE_TYPES = ("outlet-boilerplate", "same-topic", "agency-versions", "short")
+NEW_NEGATIVE_TYPES = ("template",)     # skew_and_updates=True
 
 
 @dataclass
@@ -306,7 +308,8 @@ def _short_items(r: random.Random, when: _dt.datetime, cluster_base: str) -> Lis
 
 def generate(n_originals: int, seed: int = 0, reprints_per_original=(0, 6),
              source: str = "synthetic", negatives: bool = True,
-             negative_rate: float = 0.25, real_path=None, n_paras=(4, 8)) -> List[Item]:
+             negative_rate: float = 0.25, real_path=None, n_paras=(4, 8),
+             skew_and_updates: bool = False) -> List[Item]:
     """Originals, their reprints and hard negatives; deterministic in all arguments.
 
     n_originals: agency originals (gold clusters with reprints). reprints_per_original:
@@ -316,6 +319,8 @@ def generate(n_originals: int, seed: int = 0, reprints_per_original=(0, 6),
     absent) or "mixed" (each original real with probability 0.5 when available).
     negatives: add about negative_rate * n_originals hard-negative items.
     n_paras: inclusive (lo, hi) paragraphs of a synthetic original and of a same-topic negative.
+    skew_and_updates: add length-skewed copies, same-outlet updates and templated items (see
+    "skew and updates" below), from their own random stream.
     Items are returned sorted by publication time with ids "i0000000"...; `gold_labels(items)`
     gives id -> cluster.
     """
@@ -348,6 +353,9 @@ def generate(n_originals: int, seed: int = 0, reprints_per_original=(0, 6),
         _add_negatives(r, drafts, originals, real_iter,
                        target=round(negative_rate * n_originals), span_minutes=span_minutes,
                        n_paras=n_paras)
+    if skew_and_updates and n_originals:
+        _add_skew_and_updates(random.Random(f"skew-updates:{seed}"), drafts, originals,
+                              span_minutes, n_originals, n_paras=n_paras)
 
     order = sorted(range(len(drafts)), key=lambda j: (drafts[j].published, j))
     ids = {j: f"i{k:07d}" for k, j in enumerate(order)}
@@ -453,3 +461,192 @@ def _add_negatives(r: random.Random, drafts: List[_Draft], originals: List[int],
 def gold_labels(items: Sequence[Item]) -> Dict[str, str]:
     """id -> gold cluster, the input `benchmarks.cluster_metrics.pairwise_scores` expects."""
     return {it.id: it.cluster for it in items}
+
+
+# --------------------------------------------------------------------------- skew and updates
+# Two kinds of pairs the first generator left out (issue 13), drawn from their own random stream
+# (`random.Random(f"skew-updates:{seed}")`), so the items above are the same with and without them.
+#
+# Length-skewed copies (`Item.kind` = "reprint:feature..." / "reprint:brief..."):
+#   feature   an outlet's long feature embedding an agency original (whole, maybe lightly
+#             edited) among 2-4x as many words of its own paragraphs on the same topic
+#   brief     an outlet's short brief keeping the lead 2-3 paragraphs of a long (10-16
+#             paragraph) agency story, often lightly edited or with a sentence cut
+# Updates (`Item.kind` = "update:<tokens>", the first version "original:outlet"): an outlet's own
+# story and the same outlet's later version of it, same feed and a new URL, with
+#   para-added      a paragraph of new sentences (new facts on the update's side only)
+#   para-dropped    the last paragraph cut
+#   reworded        2-9% of the words replaced by synonyms or typos
+#   number-fixed    one figure corrected (the other numbers stay)
+#   new-headline    an "UPDATE 1-" prefix or a new headline
+# Templated items (`Item.kind` = "negative:template"): 3-5 items of one outlet from one template
+# (analyst note, weather, results), the same words around different facts: hard negatives for
+# the same-feed rule, each its own gold cluster.
+SKEW_KINDS = ("feature", "brief")
+UPDATE_TOKENS = ("para-added", "para-dropped", "reworded", "number-fixed", "new-headline")
+
+_TEMPLATES = {
+    "analyst": (
+        "{firm} analysts kept their Market Perform rating on {company} on {day} and {move} their "
+        "price target to ${p1} from ${p0}, according to a research note sent to clients. "
+        "The analysts, led by {analyst}, said the company's revenue of ${rev} million in the latest "
+        "quarter was broadly in line with their expectations and that the outlook for the rest of "
+        "the year remained balanced. Shares of {company} closed at ${close} in {city} trading, "
+        "giving the company a market value of about ${cap} billion. A Market Perform rating means "
+        "the analysts expect the stock to perform in line with the broader market over the next "
+        "twelve months."),
+    "weather": (
+        "{city} weather for {day}: {sky} with a high of {hi} degrees and a low of {lo} degrees. "
+        "Winds will blow from the {wind} at {kmh} kilometres per hour, and the chance of rain is "
+        "{rain} percent in the afternoon. Sunrise is at {sunrise} and sunset at {sunset}. "
+        "Forecasters at the {city} weather office said the conditions were typical for the time of "
+        "year and advised residents to check the forecast again before travelling."),
+    "results": (
+        "{company} reported a net profit of ${p1} million for the quarter to {month}, compared with "
+        "${p0} million a year earlier, the company said in a statement on {day}. Revenue rose {pct} "
+        "percent to ${rev} million. Chief executive {analyst} said the company expected demand to "
+        "remain steady in the coming months and that it would continue to invest in its core "
+        "business. The board declared a dividend of {cents} cents a share, payable to shareholders "
+        "on the register at the end of the month."),
+}
+
+_TEMPLATE_TAIL = (" This item was produced automatically from published data and checked by an editor "
+                  "before publication; readers who spot an error are asked to contact the newsroom so "
+                  "that it can be corrected as soon as possible.")
+
+
+def _template_values(r: random.Random) -> dict:
+    p0 = randint(r, 12, 380)
+    return {"firm": choice(r, LAST_NAMES) + " " + choice(r, ("Securities", "Capital", "Partners", "Research")),
+            "company": choice(r, CO_SYLLABLES_A) + choice(r, CO_SYLLABLES_B) + " " + choice(r, CO_KINDS), "day": choice(r, WEEKDAYS), "move": choice(r, ("raised", "cut")),
+            "p0": p0, "p1": p0 + choice(r, (-1, 1)) * randint(r, 1, 30),
+            "analyst": choice(r, FIRST_NAMES) + " " + choice(r, LAST_NAMES),
+            "rev": randint(r, 40, 9000), "close": f"{randint(r, 5, 400)}.{randint(r, 10, 99)}",
+            "cap": f"{randint(r, 1, 90)}.{randint(r, 1, 9)}", "city": choice(r, CITY_COUNTRY)[0],
+            "sky": choice(r, ("Cloudy", "Sunny", "Overcast", "Clear", "Showers")),
+            "hi": randint(r, 10, 38), "lo": randint(r, -5, 9),
+            "wind": choice(r, ("north", "south", "east", "west", "northwest", "southeast")),
+            "kmh": randint(r, 5, 60), "rain": randint(r, 0, 90),
+            "sunrise": f"{randint(r, 5, 7)}:{randint(r, 10, 59)}", "sunset": f"{randint(r, 17, 20)}:{randint(r, 10, 59)}",
+            "month": choice(r, MONTHS), "pct": randint(r, 1, 25), "cents": randint(r, 2, 95)}
+
+
+def _reword(r: random.Random, paras: List[List[str]], times: int) -> bool:
+    changed = False
+    for _ in range(times):
+        changed = word_edits(r, paras) or changed
+    return changed
+
+
+def _add_skew_and_updates(r: random.Random, drafts: List[_Draft], originals: List[int],
+                          span_minutes: int, n_originals: int, n_paras=(4, 8)) -> None:
+    # features: an original embedded in an outlet's long feature
+    carried: Dict[str, set] = {}
+    for d in drafts:
+        if d.outlet:
+            carried.setdefault(d.cluster, set()).add(d.outlet)
+    for j in r.sample(originals, min(len(originals), round(0.08 * n_originals))):
+        orig = drafts[j]
+        st = orig.story
+        # an outlet that did not also run the wire copy (its feed would repeat the wire text)
+        outlet = choice(r, [o for o in OUTLETS if o.name not in carried.get(orig.cluster, ())] or OUTLETS)
+        g = Grammar(r, st.topic)
+        wire = [list(p) for p in st.paras]
+        tokens = ["feature"]
+        if r.random() < 0.3 and word_edits(r, wire):
+            tokens.append("word-edits")
+        wire_words = sum(len(s.split()) for p in wire for s in p)
+        own_target = wire_words * r.uniform(2.0, 4.0)
+        own: List[List[str]] = []
+        while sum(len(s.split()) for p in own for s in p) < own_target:
+            own.append(g.paragraph(2, 4))
+        cut = randint(r, 1, max(1, len(own) - 1))
+        body = own[:cut] + wire + own[cut:]
+        drafts.append(_Draft(cluster=orig.cluster, source_name=outlet.name, feed_url=outlet.feed_url,
+                             is_agency_feed=False, agency=orig.agency, title=headline_unlike(r, g, st.title),
+                             summary=" ".join(own[0]), text="\n\n".join(_join(body)),
+                             published=orig.published + _dt.timedelta(minutes=randint(r, 60, 3 * 24 * 60)),
+                             kind="reprint:" + "+".join(tokens), domain=outlet.domain, section=outlet.section,
+                             outlet=outlet.name))
+    # briefs: a long agency story and an outlet's brief of its lead
+    for i in range(round(0.06 * n_originals)):
+        st = synthetic_story(r, n_paras=(10, 16))
+        when = BASE_TIME + _dt.timedelta(minutes=r.randrange(span_minutes))
+        orig = _agency_draft(r, st, _pick_agency(r), when, f"b{i:07d}", "original")
+        originals.append(len(drafts))
+        drafts.append(orig)
+        outlet = choice(r, OUTLETS)
+        kept = [list(p) for p in st.paras[:randint(r, 2, 3)]]
+        tokens = ["brief"]
+        if r.random() < 0.4 and word_edits(r, kept):
+            tokens.append("word-edits")
+        if r.random() < 0.3:
+            p = choice(r, [p for p in kept if len(p) >= 2] or kept)
+            if len(p) >= 2:
+                del p[randint(r, 0, len(p) - 1)]
+                tokens.append("sentence-cut")
+        body = _join(kept)
+        if orig.dateline and r.random() < 0.5:
+            body[0] = orig.dateline + body[0]
+        drafts.append(_Draft(cluster=orig.cluster, source_name=outlet.name, feed_url=outlet.feed_url,
+                             is_agency_feed=False, agency=orig.agency, title=st.title, summary=body[0],
+                             text="\n\n".join(body),
+                             published=when + _dt.timedelta(minutes=randint(r, 10, 24 * 60)),
+                             kind="reprint:" + "+".join(tokens), domain=outlet.domain,
+                             section=outlet.section, outlet=outlet.name))
+    # updates: an outlet's own story carried twice
+    for i in range(round(0.10 * n_originals)):
+        st = synthetic_story(r, n_paras=(3, 7))
+        outlet = choice(r, OUTLETS)
+        when = BASE_TIME + _dt.timedelta(minutes=r.randrange(span_minutes))
+        first = _outlet_draft(st, outlet, when, f"u{i:07d}", "original:outlet")
+        drafts.append(first)
+        g = Grammar(r, st.topic)
+        paras = [list(p) for p in st.paras]
+        tokens = []
+        if r.random() < 0.6:
+            paras.insert(randint(r, 1, len(paras)), g.paragraph(1, 3))
+            tokens.append("para-added")
+        if len(paras) >= 4 and r.random() < 0.2:
+            del paras[-1]
+            tokens.append("para-dropped")
+        if r.random() < 0.7 and _reword(r, paras, randint(r, 1, 3)):
+            tokens.append("reworded")
+        if r.random() < 0.25 and change_number(r, paras):
+            tokens.append("number-fixed")
+        title = st.title
+        if r.random() < 0.4:
+            title = ("UPDATE 1-" + title) if r.random() < 0.5 else headline_unlike(r, g, st.title)
+            tokens.append("new-headline")
+        if not tokens:                      # an update changes something
+            _reword(r, paras, 1)
+            tokens.append("reworded")
+        drafts.append(_Draft(cluster=first.cluster, source_name=outlet.name, feed_url=outlet.feed_url,
+                             is_agency_feed=False, agency=None, title=title, summary=" ".join(paras[0]),
+                             text="\n\n".join(_join(paras)),
+                             published=when + _dt.timedelta(minutes=randint(r, 20, 30 * 60)),
+                             kind="update:" + "+".join(tokens), domain=outlet.domain,
+                             section=outlet.section, outlet=outlet.name))
+    # templated items of one outlet: same words, different facts
+    for i in range(round(0.03 * n_originals)):
+        name = choice(r, sorted(_TEMPLATES))
+        outlet = choice(r, OUTLETS)
+        # the outlet's own wording around the template's facts (fixed per outlet and template)
+        o = random.Random(f"template:{outlet.name}:{name}")
+        filler = Grammar(o, make_topic(o))
+        words = [filler.sentence() for _ in range(4)]
+        when = BASE_TIME + _dt.timedelta(minutes=r.randrange(span_minutes))
+        tail = _TEMPLATE_TAIL if r.random() < 0.5 else ""     # the outlet's fixed last sentences
+        first = len(drafts)
+        for k in range(randint(r, 3, 5)):
+            v = _template_values(r)
+            slots = sentences(_TEMPLATES[name].format(**v))
+            text = " ".join([slots[0], words[0], words[1]] + slots[1:3] + [words[2], words[3]] + slots[3:]) + tail
+            title = {"analyst": f"{v['company']} Market Perform at {v['firm']}",
+                     "weather": f"{v['city']} weather for {v['day']}",
+                     "results": f"{v['company']} quarterly profit ${v['p1']} million"}[name]
+            drafts.append(_Draft(cluster=f"t{i:07d}-{k}", source_name=outlet.name, feed_url=outlet.feed_url,
+                                 is_agency_feed=False, agency=None, title=title, summary=text, text=text,
+                                 published=when + _dt.timedelta(minutes=randint(r, 0, 3 * 24 * 60)),
+                                 kind="negative:template", domain=outlet.domain, section=outlet.section,
+                                 outlet=outlet.name, near=first if k else first + 1))
