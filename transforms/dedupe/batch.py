@@ -25,7 +25,7 @@ from apache_beam.metrics import Metrics
 from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.exact import ExactIdentity, label_id
-from transforms.dedupe.rules import CONTENT_HASH
+from transforms.dedupe.rules import CONTENT_HASH, RULES
 from transforms.dedupe.state import in_window, newest_row, row_fingerprint, state_row
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, Story
@@ -118,10 +118,11 @@ def evidence_both_ways(edge):
 def choose_evidence(items) -> tuple:
     """(link_rule, linked_to, containment, containment_reverse) of a node from its edges' evidence:
     the edge to the neighbour with the smallest label (the earliest member; a neighbour without a
-    fingerprint, remembered in the state, counts as earliest), measured evidence first."""
+    fingerprint, remembered in the state, counts as earliest), measured evidence first, then the
+    rule in rules.RULES order (an exact identity before a content hash before a verified link)."""
     best = None
     for label, other, rule, c, c_rev in items:
-        key = (label or "", c is None, other, rule)
+        key = (label or "", c is None, RULES.index(rule) if rule in RULES else len(RULES), other)
         if best is None or key < best[0]:
             best = (key, (rule, other, c, c_rev))
     return best[1] if best is not None else (None, None, None, None)

@@ -212,7 +212,7 @@ def boilerplate_paragraphs(texts: Sequence[str], min_stories: int = 2) -> set:
 # chrome: an outlet carrying its story again (an update with edits, a re-run) repeats its long
 # narrative paragraphs, which would otherwise be removed as the feed's boilerplate and leave only
 # the edited ones to compare. Chrome is short lines and one "About" paragraph.
-REPEAT_SHARE = 0.5          # repeated paragraphs hold at least this share of the words ...
+REPEAT_SHARE = 0.3          # repeated paragraphs hold at least this share of the words ...
 REPEAT_LONG_WORDS = 25      # ... and at least two of them are this long
 
 

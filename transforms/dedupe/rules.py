@@ -106,7 +106,8 @@ def size_keys(sig: np.ndarray, n: int) -> list:
 
 
 def keys_per_story() -> int:
-    """Bucket keys of a story of ordinary size: the Jaccard and lead bands, and the size bands."""
+    """The most bucket keys a story has: the Jaccard and lead bands, and the size bands (a story
+    of one of the smallest classes has no smaller partner class and fewer keys)."""
     from transforms.dedupe.fingerprint import BANDS, LEAD_BANDS
     return BANDS + LEAD_BANDS + sum(2 * b for b, _ in SIZE_BANDS.values())
 
