@@ -238,8 +238,8 @@ def test_fingerprint_feed_unchanged():
         got, expected = list(fingerprint_feed(stories)), list(ref._ref_fingerprint_feed(stories))
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
-            assert (g.story_id, g.label, g.n_shingles, g.keys, g.content_key, g.feed_agency, g.old) == \
-                   (e.story_id, e.label, e.n_shingles, e.keys, e.content_key, e.feed_agency, e.old)
+            assert (g.story_id, g.label, g.n_shingles, g.keys, g.content_key, g.feed_agency, g.old, g.facts) == \
+                   (e.story_id, e.label, e.n_shingles, e.keys, e.content_key, e.feed_agency, e.old, e.facts)
             assert g.shingles.dtype == e.shingles.dtype and np.array_equal(g.shingles, e.shingles)
 
 

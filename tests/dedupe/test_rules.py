@@ -212,3 +212,14 @@ def test_index_replays_logs_written_before_the_evidence_fields():
     assert index.entries["old"][7:] == [None, None]
     assert index.records()[0][:10] == ("add", "old", 1.0, 1.0, "old", index.entries["old"][3], 3, (7,), None,
                                        None)
+
+
+def test_fingerprint_pickles_its_feed_and_facts():
+    import pickle
+    from transforms.dedupe.candidates import Fingerprint
+    h = np.sort(shingles(V1[0]))
+    fp = Fingerprint("s", "label", h, int(h.size), rules.candidate_keys(shingles(V1[0])), None, None,
+                     feed="https://gazette.example/rss", facts=rules.story_facts(V1[0]))
+    back = pickle.loads(pickle.dumps(fp, 5))
+    assert (back.feed, back.facts, back.keys) == (fp.feed, fp.facts, fp.keys) and back.facts
+    assert back.side().facts == fp.facts

@@ -4,6 +4,9 @@
                     connected components, dispositions
     stream.py       StreamDedupe (streaming): the same steps decided on arrival, in keyed state
     index.py        the streaming near-duplicate index (LSH buckets over a bounded window)
+    rules.py        the decision core both modes call: candidate keys (LSH and size-partitioned),
+                    verify (containment both ways, the same-feed update rule), rule names,
+                    the canonical order (plain Python, no Beam)
     fingerprint.py  shingles, MinHash, LSH keys, containment, boilerplate paragraphs
     exact.py        exact identity (ids, guids, content hashes) and the canonical order
     candidates.py   fingerprints per feed, candidate pairs from LSH buckets, verification
