@@ -47,7 +47,8 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
             fetch_settings(opts), opts.fetch_articles, known_ids=known)
     enriched = articles["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
     deduped = enriched["stories"] | "Dedupe" >> Dedupe(
-        remembered, as_of=as_of, window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold)
+        remembered, as_of=as_of, window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold,
+        run_id=run_id)
 
     staged_state = ({"rows": deduped["state_rows"], "validators_old": validators,
                      "validators_new": ((parsed["documents"], followed["documents"]) | "Validated" >> beam.Flatten()
@@ -59,7 +60,7 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
                     | "DeadLetters" >> beam.Flatten())
     statuses = (fetched["status"], parsed["status"], followed["status"]) | "FeedStatuses" >> beam.Flatten()
     return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,
-             "state_receipts": staged_state}
+             "state_receipts": staged_state, "cluster_events": deduped["events"]}
             | "WritePartitioned" >> WritePartitioned(
                 opts.output, run_id, formats=opts.format.split(","), header=header,
                 shards=opts.shards, state_dir=state_dir, folded=deltas))

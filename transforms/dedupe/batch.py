@@ -24,11 +24,12 @@ from apache_beam.metrics import Metrics
 
 from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
 from transforms.dedupe.components import ConnectedComponents
-from transforms.dedupe.exact import ExactIdentity, label_id
+from transforms.dedupe.events import merge_events, origin_event
+from transforms.dedupe.exact import ExactIdentity, label_id, order_key
 from transforms.dedupe.rules import CONTENT_HASH, RULES
 from transforms.dedupe.state import in_window, newest_row, row_fingerprint, state_row
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity
-from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, Story
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, ClusterEvent, Story
 from transforms.tagged import TypedParDo
 
 __all__ = ["Dedupe"]
@@ -77,6 +78,13 @@ class RootSet(NamedTuple):
     value: tuple                 # (shingles, n_shingles)
 
 
+class Remembered(NamedTuple):
+    """A component holding a story remembered from an earlier run: (its cluster id as
+    remembered, the component's label), keyed by the component's root id."""
+    root: str
+    value: tuple                 # (remembered cluster id, component label)
+
+
 class _ByRoot(beam.DoFn):
     """(id, {'story', 'fp', 'label'}) -> members by root, state rows, agencies by root.
     Each output has its own record type, so TypedParDo keeps them apart on every runner."""
@@ -100,6 +108,7 @@ class _ByRoot(beam.DoFn):
             yield beam.pvalue.TaggedOutput("agencies", AgencyOf(root, fp.feed_agency))
         yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
         if fp.old:
+            yield beam.pvalue.TaggedOutput("remembered", Remembered(root, (label_id(fp.label), label)))
             return
         language = stories[0].language if stories else None
         yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of, language))
@@ -128,11 +137,40 @@ def choose_evidence(items) -> tuple:
     return best[1] if best is not None else (None, None, None, None)
 
 
-def _resolve(element):
-    root, g = element
+class _Resolve(beam.DoFn):
+    """(root, {'members', 'root', 'agencies', 'remembered'}) -> the component's stories with
+    their dispositions, and its cluster events (events.py) on the 'events' output."""
+
+    def __init__(self, as_of, run_id: str = ""):
+        self._as_of, self._run_id = as_of, run_id
+
+    def process(self, element):
+        root, g = element
+        members = list(g["members"])
+        yield from _resolve(root, g, members)
+        for event in component_events(root, members, list(g["remembered"]), self._as_of, self._run_id):
+            yield beam.pvalue.TaggedOutput("events", event)
+
+
+def component_events(root: str, members, remembered, at, run_id: str = "") -> list:
+    """Cluster events of a component that holds stories remembered from earlier runs: the
+    remembered clusters it merged (all but the root's), and an origin change when its best new
+    member ranks before the remembered canonical story (events.origin_event, as a stream
+    decides on arrival)."""
+    if not remembered or not members:
+        return []
+    new = sorted(((order_key(story), story.story_id) for story, _, _ in members))
+    component_label = remembered[0][1]
+    events = merge_events(root, (cluster for cluster, _ in remembered), new[0][1], at, run_id)
+    best_label, best_id = new[0]
+    change = origin_event(root, component_label, best_label, best_id, at, run_id)
+    return events + ([change] if change is not None else [])
+
+
+def _resolve(root, g, members):
     roots = list(g["root"])
     agencies = sorted(set(g["agencies"]))
-    for story, shingles, n in g["members"]:
+    for story, shingles, n in members:
         if story.story_id == root:
             story.disposition, story.duplicate_of, story.similarity = CANONICAL, None, None
             story.link_rule = story.linked_to = story.containment = story.containment_reverse = None
@@ -151,14 +189,16 @@ def _resolve(element):
 
 
 class Dedupe(beam.PTransform):
-    """Story -> {'stories': every story with its disposition, 'state_rows': the next state}.
+    """Story -> {'stories': every story with its disposition, 'state_rows': the next state,
+    'events': cluster events (events.py) of components that hold remembered stories}.
 
     `state_rows` is the PCollection of remembered rows (ReadState), or None for no memory.
     """
 
     def __init__(self, state_rows=None, as_of: Optional[_dt.datetime] = None, window_days: float = 7,
-                 threshold: float = CONTAINMENT):
+                 threshold: float = CONTAINMENT, run_id: str = ""):
         super().__init__()
+        self._run_id = run_id
         self._state_rows = state_rows
         self._as_of = as_of or _dt.datetime.now(_dt.timezone.utc)
         self._window_days = window_days
@@ -195,13 +235,17 @@ class Dedupe(beam.PTransform):
                    "label": labels, "evidence": evidence}
                   | "JoinLabels" >> beam.CoGroupByKey()
                   | "ByRoot" >> TypedParDo(_ByRoot(self._as_of), {"members": Member, "agencies": AgencyOf,
-                                                                 "root_sets": RootSet, "rows": dict}))
+                                                                 "root_sets": RootSet, "rows": dict,
+                                                                 "remembered": Remembered}))
         resolved = ({"members": joined["members"] | "MemberKV" >> beam.Map(tuple),
                      "root": joined["root_sets"] | "RootKV" >> beam.Map(tuple),
-                     "agencies": joined["agencies"] | "AgencyKV" >> beam.Map(tuple)}
+                     "agencies": joined["agencies"] | "AgencyKV" >> beam.Map(tuple),
+                     "remembered": joined["remembered"] | "RememberedKV" >> beam.Map(tuple)}
                     | "JoinRoots" >> beam.CoGroupByKey()
-                    | "Resolve" >> beam.FlatMap(_resolve))
+                    | "Resolve" >> TypedParDo(_Resolve(self._as_of, self._run_id),
+                                              {"stories": Story, "events": ClusterEvent}))
         return {
-            "stories": (resolved, seen) | "AllStories" >> beam.Flatten(),
+            "stories": (resolved["stories"], seen) | "AllStories" >> beam.Flatten(),
             "state_rows": (joined["rows"], split["rows"]) | "StateRows" >> beam.Flatten(),
+            "events": resolved["events"],
         }

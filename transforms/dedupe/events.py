@@ -28,7 +28,7 @@ AGENCY_ITEM = "agency_item"
 EARLIER_PUBLISHED = "earlier_published"
 MERGE = "merge"
 
-__all__ = ["ClusterEvent", "best_origin_events", "merge_events", "origin_event", "origin_rank"]
+__all__ = ["ClusterEvent", "best_origin_events", "merge_events", "origin_change", "origin_event", "origin_rank"]
 
 
 def origin_rank(label: str) -> str:
@@ -42,7 +42,13 @@ def origin_event(cluster_id: str, current_label: str, member_label: str, story_i
                  at: _dt.datetime, run_id: str = "") -> Optional[ClusterEvent]:
     """An ORIGIN event when `member_label` (a new member) ranks before `current_label` (the
     cluster's canonical or current origin), else None."""
-    new, old = origin_rank(member_label), origin_rank(current_label)
+    return origin_change(cluster_id, origin_rank(current_label), member_label, story_id, at, run_id)
+
+
+def origin_change(cluster_id: str, current_rank: str, member_label: str, story_id: str,
+                  at: _dt.datetime, run_id: str = "") -> Optional[ClusterEvent]:
+    """`origin_event` against the rank of the cluster's current origin."""
+    new, old = origin_rank(member_label), current_rank
     if new >= old:
         return None
     reason = AGENCY_ITEM if new.startswith("0|") and not old.startswith("0|") else EARLIER_PUBLISHED

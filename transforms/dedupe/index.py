@@ -130,6 +130,7 @@ class NearDuplicateIndex:
         facts = story_facts(story.text)
         me = Side(full, n, story.feed_url, facts)
         root, sim, link, linked_to = None, None, None, None
+        self.matched_roots: List[str] = []      # every cluster the story matched (merges: stream.py)
         if exact_of is not None:
             head = self._live(exact_of, oldest)
             root = head[2] if head is not None else exact_of
@@ -154,6 +155,7 @@ class NearDuplicateIndex:
                 if found is not None:
                     matched[e[2]] = (sid, found)
             if matched:
+                self.matched_roots = sorted(matched)
                 root = min(matched, key=lambda r: (self.entries[r][1] if r in self.entries else float("inf"), r))
                 linked_to, link = matched[root]
                 r = self._live(root, oldest)

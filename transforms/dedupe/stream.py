@@ -16,10 +16,19 @@ of its stories (site chrome) before shingling; here each feed remembers the para
 its last FEED_MEMORY stories, so the same paragraphs are removed (from the second story on).
 
 NearDuplicates, keyed by language (a reprint has its original's language): an index of the
-stories of the dedupe window — bottom-k sketch, LSH band keys, content key, first- and
-last-seen times, cluster root. A new story looks its LSH keys and content key up, verifies the
-candidates by shingle containment (`fingerprint.similarity` / `is_duplicate`, the batch
-thresholds) and joins the cluster of the earliest-seen root it matches, else starts its own.
+stories of the dedupe window — bottom-k sketch, LSH keys, content key, facts, first- and
+last-seen times, cluster root. A new story looks its keys up and verifies the candidates with
+the batch decision core (`rules.verify`: containment both ways, the same-feed rule) and joins
+the cluster of the earliest-seen root it matches (an earlier run's story ranks first, as in
+batch), else starts its own. At a language's first story the index is seeded from the state
+(the current generation and the stream deltas after it), and each decision leaves a state row
+in the output, committed with the story's row (transforms/write/units.py).
+
+Later changes are written, not lost (events.py, the same rules as batch): a story that matches
+two clusters merges them (a `merged` event; the cluster's later members carry the winner's
+id), and a member that ranks before its cluster's origin (the agency's own item arriving after
+its reprint, or an earlier publication) makes an `origin` event. Rows already written are never
+rewritten: a reader applies the events (README, "Cluster events").
 
 Time and memory. "Now" is the fetch time of the arriving story (wall clock at the poll). An
 entry seen last more than `window_days` before it is ignored on arrival (correctness) and
@@ -28,10 +37,9 @@ memory: a timer callback removes entries older than max(newest fetch time seen,
 min(timer time, wall clock)) minus the window, so a timer that fires early (the FnApiRunner
 fires event-time timers after every bundle) removes nothing that is still live.
 
-Approximations, compared with the batch Dedupe (also in docs/streaming.md):
-- the canonical story is the first to arrive, not the agency's own item or the earliest
-  published: rows already written are never re-pointed;
-- a story that matches two existing clusters joins the earliest one; clusters are not merged;
+Differences from the batch Dedupe (also in docs/streaming.md):
+- the row of the first story to arrive says canonical; when the agency's own item or an earlier
+  publication arrives later, an `origin` event names it (batch orders a run's stories first);
 - `agencies_inferred` comes from the cluster as known on arrival (later agency items of the
   cluster do not update rows already written);
 - remembered stories are compared through their bottom-k sketch (as batch cross-run state is).
@@ -55,11 +63,12 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from transforms.clean.stories import stable_id
 from transforms.clean.text import normalize_for_hash
+from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import label_id, order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
 from transforms.dedupe.index import NearDuplicateIndex
 from transforms.dedupe.state import frozen_root, redacted_row, remembered_rows
-from transforms.records import ALREADY_SEEN, CANONICAL, UTC, Story, safe_language
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, Story, safe_language
 
 __all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "identity_step", "remembered_snapshot"]
 
@@ -258,16 +267,59 @@ class StreamIndex(NearDuplicateIndex):
     def __init__(self):
         super().__init__()
         self.meta: Dict[str, tuple] = {}
+        self.origins: Dict[str, Tuple[str, str]] = {}     # cluster -> (origin rank, origin story)
 
     def apply(self, record: tuple) -> None:
-        if record[0] == "meta":
+        kind = record[0]
+        if kind == "meta":
             _, sid, root_key, agency, language = record
             self.meta[sid] = (root_key, agency, language)
+        elif kind == "origin":
+            _, cluster, rank, sid = record
+            if cluster not in self.origins or (rank, sid) < self.origins[cluster]:
+                self.origins[cluster] = (rank, sid)
+        elif kind == "merge":
+            _, other, winner = record
+            for e in self.entries.values():
+                if e[2] == other:
+                    e[2] = winner
+            if other in self.agencies:
+                self.agencies[winner] = sorted(set(self.agencies.get(winner, ())) | set(self.agencies.pop(other)))
+            if other in self.origins:
+                self.apply(("origin", winner) + self.origins.pop(other))
         else:
             super().apply(record)
 
     def records(self):
-        return super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
+        live_roots = {e[2] for e in self.entries.values()}
+        return (super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
+                + [("origin", c) + o for c, o in self.origins.items() if c in live_roots])
+
+    def cluster_changes(self, story: Story, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
+        """After `decide`: the log records and cluster events (events.py) of what the story
+        changed: the clusters it merged (every cluster it matched but the one it joined) and its
+        cluster's origin, when it ranks before the current one (the agency's own item arriving
+        after its reprint, or an earlier publication)."""
+        root, label = story.cluster_id or story.story_id, order_key(story)
+        if story.disposition != DUPLICATE:
+            return [("origin", root, origin_rank(label), story.story_id)], []
+        records, events = [], []
+        others = [r for r in getattr(self, "matched_roots", []) if r != root]
+        if others:
+            events += merge_events(root, others, story.story_id, at, run_id)
+            records += [("merge", other, root) for other in others]
+            for record in records:
+                self.apply(record)
+        current = self.origins.get(root)
+        if current is None:
+            known = self.meta.get(root)
+            current = (origin_rank(known[0]) if known else "~", root)
+        change = origin_change(root, current[0], label, story.story_id, at, run_id)
+        if change is not None:
+            events.append(change)
+            records.append(("origin", root, change.origin_rank, story.story_id))
+            self.apply(records[-1])
+        return records, events
 
     def expire(self, before: float):
         gone = super().expire(before)
@@ -282,7 +334,8 @@ class StreamIndex(NearDuplicateIndex):
         return [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
                  int(row["n_shingles"] or 0), tuple(int(k) for k in row["keys"] or ()), row["content_key"],
                  row["feed_agency"]),
-                ("meta", sid, row["root_key"], row["feed_agency"], row.get("language"))]
+                ("meta", sid, row["root_key"], row["feed_agency"], row.get("language")),
+                ("origin", label_id(row["root_key"]), origin_rank(row["root_key"]), label_id(row["root_key"]))]
 
     def meta_record(self, story: Story) -> tuple:
         """The meta record of a story just decided (`decide`)."""
@@ -387,7 +440,9 @@ class _NearDuplicates(beam.DoFn):
             record = index.decide(story, exact_of, ordered, when, self._window_s, self._threshold)
             meta = index.meta_record(story)
             index.apply(meta)
-            records = [record, meta]
+            changes, events = index.cluster_changes(story, story.fetched_at or _dt.datetime.now(UTC), self._token)
+            records = [record, meta] + changes
+            yield from events      # decisions too: written in the unit of the story that caused them
             (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
         for record in records:
             log_state.add(record)
@@ -430,7 +485,8 @@ class StreamDedupe(beam.PTransform):
     global window with their timestamps kept; 'freed': (stage, story_id) for every state entry
     forgotten ('identity' and 'index' by cleanup timers, 'index_on_arrival' on arrival);
     'state_rows': a state row (dedupe/state.py STATE_SCHEMA) for every story decided or seen
-    again, for the deltas that the next batch run or stream reads; 'decisions': both in one
+    again, for the deltas that the next batch run or stream reads; 'events': cluster events
+    (events.py: merges, origin changes); 'decisions': all three in one
     PCollection, straight from the deciding step, for WriteUnits (a Flatten there would hold
     its elements until the stream ends on the local runner, measured)}.
 
@@ -464,6 +520,7 @@ class StreamDedupe(beam.PTransform):
         return {"stories": near.decisions | "OnlyStories" >> beam.Filter(lambda s: isinstance(s, Story)),
                 "freed": freed,
                 "state_rows": near.decisions | "OnlyRows" >> beam.Filter(lambda r: isinstance(r, dict)),
+                "events": near.decisions | "OnlyEvents" >> beam.Filter(lambda e: isinstance(e, ClusterEvent)),
                 "decisions": near.decisions}
 
 

@@ -259,7 +259,8 @@ class _Commit(beam.DoFn):
 
 
 class WritePartitioned(beam.PTransform):
-    """{'stories', 'dead_letter', 'status'[, 'state_receipts']} -> committed tables + runs/RUN_ID.json.
+    """{'stories', 'dead_letter', 'status'[, 'state_receipts', 'cluster_events']} -> committed
+    tables + runs/RUN_ID.json.
 
     'state_receipts' are the staged files of the next state generation (WriteState); the commit
     moves them into `state_dir` and switches CURRENT to them.
@@ -282,9 +283,10 @@ class WritePartitioned(beam.PTransform):
     def expand(self, inputs):
         stories, dead, status = inputs["stories"], inputs["dead_letter"], inputs["status"]
         shards = self._shards
+        events = inputs.get("cluster_events")
         written_rows = (
             (stories | "NotAlreadySeen" >> beam.Filter(lambda s: s.disposition in (CANONICAL, DUPLICATE)),
-             dead)
+             dead) + ((events,) if events is not None else ())
             | "AllRows" >> beam.Flatten()
             | "KeyByPartition" >> beam.Map(lambda r: (partition_key(r, shards), r))
             | "GroupByPartition" >> beam.GroupByKey()
