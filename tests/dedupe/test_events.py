@@ -6,7 +6,6 @@ import json
 import shutil
 
 import apache_beam as beam
-import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
@@ -15,7 +14,7 @@ from tests.dedupe.test_cross_run import WIRE_URL, feeds_without, rows
 from tests.dedupe.test_stream import BUDGET, QUAKE, T0, at, story
 from tests.support import EXAMPLES
 from transforms.dedupe.events import (AGENCY_ITEM, EARLIER_PUBLISHED, MERGED, ORIGIN, best_origin_events,
-                                      merge_events, origin_event, origin_rank)
+                                      current_clusters, merge_events, origin_event, origin_rank)
 from transforms.dedupe.exact import order_key
 from transforms.dedupe.state import frozen_root
 from transforms.dedupe.stream import StreamDedupe
@@ -48,10 +47,23 @@ def test_origin_rank_puts_the_agency_item_first_then_the_earliest():
     assert [(b.cluster_id, b.target) for b in best if b.event == ORIGIN] == [("r", "a")]
 
 
+def test_current_clusters_follow_merges_and_keep_the_best_origin():
+    a_late = labelled("a2", T0 + MIN, agency="AP")
+    events = merge_events("x", ["y"], "b1", T0) + merge_events("y", ["z"], "b0", T0) + [
+        origin_event("z", labelled("z", T0), labelled("e", T0 - MIN), "e", T0),
+        origin_event("x", labelled("x", T0), a_late, "a2", T0)]
+    rows = [vars(e) for e in events]                # as read back from the table
+    assert current_clusters(rows) == current_clusters(events) == {
+        "x": ("x", "a2"), "y": ("x", "a2"), "z": ("x", "a2")}
+    assert current_clusters([]) == {}
+
+
 def read_events(out):
-    import glob
-    files = sorted(glob.glob(str(out / "cluster_events" / "date=*" / "*.parquet")))
-    return [row for f in files for row in pq.read_table(f).to_pylist()]
+    """The table as README reads it (pyarrow dataset, hive partitions)."""
+    import pyarrow.dataset as ds
+    if not (out / "cluster_events").exists():
+        return []
+    return ds.dataset(str(out / "cluster_events"), partitioning="hive").to_table().to_pylist()
 
 
 def test_batch_agency_item_after_its_reprint_is_an_origin_event(tmp_path):
@@ -72,6 +84,7 @@ def test_batch_agency_item_after_its_reprint_is_an_origin_event(tmp_path):
         (copy["cluster_id"], ORIGIN, wire["story_id"], AGENCY_ITEM, "day2")]
     summary = json.loads((out / "runs" / "day2.json").read_text())
     assert summary["counts"]["cluster_events"] == 1
+    assert current_clusters(events) == {copy["cluster_id"]: (copy["cluster_id"], wire["story_id"])}
 
 
 def streaming_pipeline():

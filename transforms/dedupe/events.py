@@ -28,7 +28,8 @@ AGENCY_ITEM = "agency_item"
 EARLIER_PUBLISHED = "earlier_published"
 MERGE = "merge"
 
-__all__ = ["ClusterEvent", "best_origin_events", "merge_events", "origin_change", "origin_event", "origin_rank"]
+__all__ = ["ClusterEvent", "best_origin_events", "current_clusters", "merge_events", "origin_change",
+           "origin_event", "origin_rank"]
 
 
 def origin_rank(label: str) -> str:
@@ -74,3 +75,29 @@ def best_origin_events(events: Iterable[ClusterEvent]) -> List[ClusterEvent]:
         if e.cluster_id not in best or key < (best[e.cluster_id].origin_rank or "", best[e.cluster_id].target):
             best[e.cluster_id] = e
     return out + [best[c] for c in sorted(best)]
+
+
+def current_clusters(events) -> dict:
+    """Applies cluster events (ClusterEvent records, or rows of the cluster_events table as
+    dicts): cluster_id -> (its current cluster id, that cluster's origin story id or None when
+    no origin event names one, so the canonical story's row stands), for every cluster named in
+    an event. Merges are followed transitively; of several origins the smallest rank wins."""
+    def get(e, name):
+        return e[name] if isinstance(e, dict) else getattr(e, name)
+    events = list(events)
+    merged = {get(e, "cluster_id"): get(e, "target") for e in events if get(e, "event") == MERGED}
+
+    def find(cluster):
+        seen = set()
+        while cluster in merged and cluster not in seen:
+            seen.add(cluster)
+            cluster = merged[cluster]
+        return cluster
+    origins: dict = {}
+    for e in events:
+        if get(e, "event") == ORIGIN:
+            cluster, key = find(get(e, "cluster_id")), (get(e, "origin_rank") or "", get(e, "target"))
+            if cluster not in origins or key < origins[cluster]:
+                origins[cluster] = key
+    named = {get(e, "cluster_id") for e in events} | set(merged.values())
+    return {c: (find(c), origins.get(find(c), (None, None))[1]) for c in sorted(named)}
