@@ -480,8 +480,9 @@ def gold_labels(items: Sequence[Item]) -> Dict[str, str]:
 #   number-fixed    one figure corrected (the other numbers stay)
 #   new-headline    an "UPDATE 1-" prefix or a new headline
 # Templated items (`Item.kind` = "negative:template"): 3-5 items of one outlet from one template
-# (analyst note, weather, results), the same words around different facts: hard negatives for
-# the same-feed rule, each its own gold cluster.
+# (analyst note, weather, results) in that outlet's own wording (filler sentences fixed per outlet
+# and template), the same words around different facts: hard negatives for the same-feed rule,
+# each its own gold cluster.
 SKEW_KINDS = ("feature", "brief")
 UPDATE_TOKENS = ("para-added", "para-dropped", "reworded", "number-fixed", "new-headline")
 
@@ -509,11 +510,6 @@ _TEMPLATES = {
         "business. The board declared a dividend of {cents} cents a share, payable to shareholders "
         "on the register at the end of the month."),
 }
-
-_TEMPLATE_TAIL = (" This item was produced automatically from published data and checked by an editor "
-                  "before publication; readers who spot an error are asked to contact the newsroom so "
-                  "that it can be corrected as soon as possible.")
-
 
 def _template_values(r: random.Random) -> dict:
     p0 = randint(r, 12, 380)
@@ -634,9 +630,9 @@ def _add_skew_and_updates(r: random.Random, drafts: List[_Draft], originals: Lis
         # the outlet's own wording around the template's facts (fixed per outlet and template)
         o = random.Random(f"template:{outlet.name}:{name}")
         filler = Grammar(o, make_topic(o))
-        words = [filler.sentence() for _ in range(4)]
+        words = [filler.sentence() for _ in range(5)]
         when = BASE_TIME + _dt.timedelta(minutes=r.randrange(span_minutes))
-        tail = _TEMPLATE_TAIL if r.random() < 0.5 else ""     # the outlet's fixed last sentences
+        tail = (" " + words[4]) if r.random() < 0.5 else ""      # the outlet's fixed last sentence
         first = len(drafts)
         for k in range(randint(r, 3, 5)):
             v = _template_values(r)
