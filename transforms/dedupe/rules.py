@@ -131,21 +131,25 @@ def candidate_keys(ordered: np.ndarray) -> list:
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_SENTENCE_END = re.compile(r"[.!?:;\u201d\"]$")
+_ENDS = frozenset('.!?:;\u201d"')
+_DASHES = ("-", "\u2014", "\u2013")
 
 
 def story_facts(text: str) -> Tuple[int, ...]:
     """The facts of a text (credit lines removed), as sorted CRC32s: its numbers (without
     thousands separators) and its capitalised words that do not start a sentence (names)."""
-    facts = set()
+    text = strip_credits(text or "")
+    facts = {"#" + num.replace(",", "").rstrip(".") for num in _NUMBER.findall(text)}
     start = True
-    for token in strip_credits(text or "").split():
-        for num in _NUMBER.findall(token):
-            facts.add("#" + num.replace(",", "").rstrip("."))
-        word = _WORD.search(token)
-        if word is not None and not start and word.group(0)[:1].isupper():
-            facts.add(word.group(0).rstrip("'’-"))
-        start = bool(_SENTENCE_END.search(token)) or token in ("-", "—", "–")
+    ends = _ENDS
+    for token in text.split():
+        if not start:
+            first = token[0]
+            if first.isupper() or (not first.isalnum() and token[1:2].isupper()):
+                word = _WORD.search(token)
+                if word is not None and word.group(0)[:1].isupper():
+                    facts.add(word.group(0).rstrip("'’-"))
+        start = token[-1] in ends or token in _DASHES
     hashed = sorted({zlib.crc32(f.encode("utf-8")) for f in facts})
     return tuple(hashed[:MAX_FACTS])
 
