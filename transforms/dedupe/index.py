@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from transforms.dedupe.candidates import content_key
-from transforms.dedupe.fingerprint import CONTAINMENT, sketch
+from transforms.dedupe.fingerprint import CONTAINMENT, similarity, sketch
 from transforms.dedupe.rules import (CONTENT_HASH, Link, Side, candidate_keys, containments, exact_rule,
                                      story_facts, verify)
 from transforms.records import CANONICAL, DUPLICATE, Story
@@ -196,7 +196,6 @@ class NearDuplicateIndex:
 
 
 def similarity_to(me: Side, entry: list) -> float:
-    """`similarity` of a new story to a remembered entry: the containment of the smaller in the
-    larger (compatibility: the column `similarity`, against the cluster's root)."""
-    c_ab, c_ba = containments(me, Side(entry[3], entry[4]))
-    return max(c_ab, c_ba)
+    """The column `similarity` of a new story against its cluster's root, as before the link
+    evidence: fingerprint.similarity's containment of the smaller in the larger."""
+    return similarity(me.shingles, me.n, entry[3], entry[4])[0]
