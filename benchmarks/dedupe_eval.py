@@ -10,9 +10,10 @@ Runs wirefeed's Dedupe transform (DirectRunner) on the reprint generator's items
 clusters against the gold labels; per reprint transform (and update edit) it reports the recall
 of the link to the original, and per negative type the rate of false merges.
 
---mode stream pushes the same stories, in publication order, through the streaming index's
-decision path (transforms/dedupe/index.py NearDuplicateIndex.decide, with the fingerprints
-stream.py's fingerprint_step makes per feed), as StreamDedupe's _NearDuplicates does.
+--mode stream pushes the same stories, in publication order, through the streaming decision path
+(transforms/dedupe/stream.py StreamIndex.decide and cluster_changes, with the fingerprints
+fingerprint_step makes per feed), as StreamDedupe's _NearDuplicates does, and scores the clusters
+a reader gets after applying the cluster events (merges followed).
 """
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ from transforms.enrich.agencies.attribution import attribute
 from transforms.clean.stories import content_hash
 from transforms.dedupe import Dedupe
 from transforms.dedupe.fingerprint import CONTAINMENT
-from transforms.dedupe.index import NearDuplicateIndex
-from transforms.dedupe.stream import DAY, epoch, fingerprint_step
+from transforms.dedupe.events import current_clusters
+from transforms.dedupe.stream import DAY, StreamIndex, epoch, fingerprint_step
 from transforms.records import Story
 from transforms.clean.text import strip_chrome
 
@@ -91,19 +92,30 @@ def run_dedupe(stories_jsonl: str, out_prefix: str, threshold: float = CONTAINME
     return clusters
 
 
-def run_stream(stories: List[Story], threshold: float = CONTAINMENT, window_days: float = 7) -> Dict[str, str]:
-    """story_id -> cluster_id from the streaming decision path, stories in publication order."""
-    index = NearDuplicateIndex()
+def run_stream(stories: List[Story], threshold: float = CONTAINMENT, window_days: float = 7,
+               apply_events: bool = True) -> Dict[str, str]:
+    """story_id -> cluster_id from the streaming decision path, stories in publication order:
+    StreamIndex.decide and cluster_changes, as StreamDedupe's _NearDuplicates runs them; with
+    `apply_events`, the cluster ids a reader gets after applying the cluster_events table
+    (merges followed: events.current_clusters), else the ids written in the rows."""
+    index = StreamIndex()
     recent: Dict[str, collections.OrderedDict] = {}
     clusters = {}
+    events = []
     rules = collections.Counter()
     for story in sorted(stories, key=lambda s: (s.fetched_at or s.published, s.story_id)):
         ordered = fingerprint_step(recent.setdefault(story.feed_url, collections.OrderedDict()), story)
         index.decide(story, None, ordered, epoch(story.fetched_at or story.published), window_days * DAY,
                      threshold)
+        index.apply(index.meta_record(story))
+        events += index.cluster_changes(story, story.fetched_at or story.published)[1]
         clusters[story.story_id] = story.cluster_id
         rules[str(story.link_rule)] += 1
     run_stream.rules = dict(rules)
+    run_stream.events = collections.Counter(e.event for e in events)
+    if apply_events:
+        current = current_clusters(events)
+        clusters = {sid: current.get(c, (c, None))[0] for sid, c in clusters.items()}
     return clusters
 
 
