@@ -29,6 +29,7 @@ from typing import Iterable, Iterator, List, Optional, Union
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.progress import note_progress
 from transforms.records import DeadLetter, FeedSource
 from transforms.tagged import TypedParDo
 
@@ -300,6 +301,12 @@ def unique_source(sources: Iterable[FeedSource]) -> FeedSource:
     return ranked[0]
 
 
+def listed_source(sources: Iterable[FeedSource]) -> FeedSource:
+    """unique_source, counted for the progress display (transforms/progress.py)."""
+    note_progress("feeds_listed")
+    return unique_source(sources)
+
+
 class ReadFeedList(beam.PTransform):
     """--feeds arguments -> one FeedSource per distinct feed, plus read dead letters."""
 
@@ -314,5 +321,5 @@ class ReadFeedList(beam.PTransform):
         sources = (expanded["sources"]
                    | "KeyByLocation" >> beam.Map(lambda s: (s.location, s))
                    | "GroupByLocation" >> beam.GroupByKey()
-                   | "OnePerFeed" >> beam.MapTuple(lambda _, group: unique_source(group)))
+                   | "OnePerFeed" >> beam.MapTuple(lambda _, group: listed_source(group)))
         return {"sources": sources, "dead_letter": expanded["dead_letter"]}

@@ -53,6 +53,7 @@ class FeedDocument:
     fetched_at: Optional[_dt.datetime] = None
     retries: int = 0
     permanent_redirect: Optional[str] = None  # where a 301/308 pointed, for the run summary
+    seconds: Optional[float] = None     # how long the fetch took, retries included
 
 
 @dataclass
@@ -131,6 +132,8 @@ class FeedStatus:
     retries: int = 0
     permanent_redirect: Optional[str] = None
     discovered: Optional[List[str]] = None  # an HTML page: the feeds it links and wirefeed followed
+    bytes: Optional[int] = None         # body size as fetched (decompressed); None when unknown
+    seconds: Optional[float] = None     # fetch time, retries included; None when unknown
 
 
 @dataclass

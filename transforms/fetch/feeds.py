@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import time
 import urllib.parse
 from typing import Iterable, Tuple
 
@@ -18,6 +19,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from transforms.progress import note_progress
 from transforms.fetch.http import FetchError, FetchSettings, LazyClient
 from transforms.records import UTC, DeadLetter, FeedDocument, FeedSource, FeedStatus, redact_url
 from transforms.tagged import TypedParDo
@@ -69,13 +71,15 @@ class GroupFetcher(LazyClient):
             yield from self._http_outcome(http[url], outcome)
 
     def _fetch_path(self, source: FeedSource):
-        now = _dt.datetime.now(UTC)
+        now, started = _dt.datetime.now(UTC), time.monotonic()
         try:
             body = read_path(source.location, self.settings.max_bytes)
         except Exception as e:
             yield from self._failure(source, DeadLetter.from_exception("fetch", source.location, e))
             return
-        yield FeedDocument(source=source, body=body, fetched_at=now, final_url=source.location)
+        note_progress("feeds_fetched")
+        yield FeedDocument(source=source, body=body, fetched_at=now, final_url=source.location,
+                           seconds=time.monotonic() - started)
 
     def _http_outcome(self, source: FeedSource, outcome):
         if isinstance(outcome, FetchError):
@@ -87,17 +91,19 @@ class GroupFetcher(LazyClient):
         doc = FeedDocument(source=source, body=outcome.body, headers=dict(outcome.headers),
                            status=outcome.status, final_url=outcome.final_url,
                            fetched_at=_dt.datetime.now(UTC), retries=outcome.retries,
-                           permanent_redirect=outcome.permanent_redirect)
+                           permanent_redirect=outcome.permanent_redirect, seconds=outcome.elapsed)
+        note_progress("feeds_fetched")
         if outcome.status == 304:
             self._not_modified.inc()
             yield beam.pvalue.TaggedOutput("status", FeedStatus(
                 source.location, "not_modified", retries=outcome.retries,
-                permanent_redirect=outcome.permanent_redirect))
+                permanent_redirect=outcome.permanent_redirect, bytes=0, seconds=outcome.elapsed))
             # The document still flows on, without body: state keeps its validators.
         yield doc
 
     def _failure(self, source: FeedSource, dead: DeadLetter, retries: int = 0):
         self._failed.inc()
+        note_progress("feeds_fetched")
         yield beam.pvalue.TaggedOutput("dead_letter", dead)
         yield beam.pvalue.TaggedOutput("status", FeedStatus(source.location, "failed", retries=retries))
 

@@ -39,6 +39,7 @@ from transforms.parse.items import not_a_feed
 from transforms.parse.jsonfeed import looks_like_json, parse_json_feed
 from transforms.parse.sitemaps import parse_sitemap, sitemap_root
 from transforms.records import UTC, DeadLetter, FeedDocument, FeedSource, FeedStatus, Story, replace
+from transforms.progress import note_progress
 from transforms.tagged import TypedParDo
 from transforms.parse.xmlguard import neutralise_doctype
 
@@ -298,7 +299,8 @@ class _ParseDocument(beam.DoFn):
             yield beam.pvalue.TaggedOutput("dead_letter", DeadLetter.from_exception(
                 "parse", doc.source.location, e, excerpt=doc.body))
             yield beam.pvalue.TaggedOutput("status", FeedStatus(doc.source.location, "failed",
-                                                                retries=doc.retries))
+                                                                retries=doc.retries, bytes=len(doc.body),
+                                                                seconds=doc.seconds))
             return
         if status.outcome == "failed":
             self._failed.inc()
@@ -314,7 +316,8 @@ class _ParseDocument(beam.DoFn):
             self._plain_urls.inc(int(notes["sitemap_urls_without_news"]))
         self._mojibake.inc(sum(1 for s in stories if MOJIBAKE_REPAIRED in s.flags))
         self._entries.inc(status.entries)
-        yield beam.pvalue.TaggedOutput("status", status)
+        note_progress("entries_parsed", status.entries)
+        yield beam.pvalue.TaggedOutput("status", replace(status, bytes=len(doc.body), seconds=doc.seconds))
         for d in dead:
             yield beam.pvalue.TaggedOutput("dead_letter", d)
         for source in follow:

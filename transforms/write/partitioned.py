@@ -55,6 +55,44 @@ def conservation_problems(c: Dict[str, int]) -> List[str]:
     return problems
 
 
+def feed_record(status: FeedStatus) -> dict:
+    """One feed of the run summary's `feeds` list: how it fared (no secrets in its URL)."""
+    record = {"feed": redact_url(status.location), "outcome": status.outcome, "entries": status.entries,
+              "bozo": bool(status.bozo), "retries": status.retries,
+              "bytes": status.bytes, "seconds": None if status.seconds is None else round(status.seconds, 3)}
+    if status.permanent_redirect:
+        record["permanent_redirect"] = redact_url(status.permanent_redirect)
+    return record
+
+
+_OUTCOME_RANK = {"failed": 2, "not_modified": 1, "ok": 0}
+
+
+def merge_feed_records(target: Dict[str, dict], records: Iterable[dict]) -> None:
+    """Adds feed records to `target` (keyed by feed). A batch run has one per feed; a stream
+    polls a feed many times: its record then adds up entries, retries, bytes and seconds,
+    counts `polls` and `failures`, and keeps the worst outcome."""
+    for rec in records:
+        have = target.get(rec["feed"])
+        if have is None:
+            target[rec["feed"]] = dict(rec)
+            continue
+        polls = have.get("polls", 1) + rec.get("polls", 1)
+        failures = (have.get("failures", int(have["outcome"] == "failed"))
+                    + rec.get("failures", int(rec["outcome"] == "failed")))
+        for key in ("entries", "retries"):
+            have[key] += rec[key]
+        for key in ("bytes", "seconds"):
+            if rec.get(key) is not None:
+                have[key] = round((have.get(key) or 0) + rec[key], 3)
+        have["bozo"] = have["bozo"] or rec["bozo"]
+        if _OUTCOME_RANK.get(rec["outcome"], 0) > _OUTCOME_RANK.get(have["outcome"], 0):
+            have["outcome"] = rec["outcome"]
+        if rec.get("permanent_redirect"):
+            have["permanent_redirect"] = rec["permanent_redirect"]
+        have["polls"], have["failures"] = polls, failures
+
+
 def partition_key(record, shards: int):
     """(table, date, lang, shard) of an output row: a Story by its disposition, a DeadLetter or
     a ClusterEvent."""
@@ -150,7 +188,7 @@ class RunSummaryFn(beam.CombineFn):
                            "duplicates": 0, "already_seen": 0, "dead_letters": 0,
                            "entry_dead_letters": 0, "bozo_feeds": 0, "fetch_retries": 0},
                 "by_language": {}, "by_agency": {}, "by_outlet": {}, "quality": {}, "files": [],
-                "permanent_redirects": [], "discovered_feeds": []}
+                "permanent_redirects": [], "discovered_feeds": [], "feeds": {}}
 
     @staticmethod
     def _add(target: Dict[str, int], source: Dict[str, int]):
@@ -177,6 +215,7 @@ class RunSummaryFn(beam.CombineFn):
                                                    redact_url(record.permanent_redirect)])
             for feed in record.discovered or ():
                 acc["discovered_feeds"].append([redact_url(record.location), redact_url(feed)])
+            merge_feed_records(acc["feeds"], [feed_record(record)])
         elif isinstance(record, PartitionWritten):
             if record.table == "dead_letter":
                 c["dead_letters"] += record.rows
@@ -207,6 +246,7 @@ class RunSummaryFn(beam.CombineFn):
             merged["files"].extend(acc["files"])
             merged["permanent_redirects"].extend(acc["permanent_redirects"])
             merged["discovered_feeds"].extend(acc["discovered_feeds"])
+            merge_feed_records(merged["feeds"], acc["feeds"].values())
         return merged
 
     def extract_output(self, acc):
@@ -216,6 +256,7 @@ class RunSummaryFn(beam.CombineFn):
         for key in ("by_language", "by_agency", "quality"):
             acc[key] = dict(sorted(acc[key].items(), key=lambda kv: (-kv[1], kv[0])))
         out = dict(acc)   # by_outlet changes shape: the accumulator itself keeps [stories, agency-sourced]
+        out["feeds"] = [acc["feeds"][k] for k in sorted(acc["feeds"])]
         out["by_outlet"] = {name: {"stories": n, "agency_sourced": k, "share": round(k / n, 3) if n else 0.0}
                             for name, (n, k) in sorted(acc["by_outlet"].items(), key=lambda kv: (-kv[1][0], kv[0]))}
         return out
