@@ -21,6 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.build import build
+from pipeline.report import SUBCOMMANDS, ProgressDisplay, progress_wanted, run_subcommand, write_run_report
 from pipeline.runs import (UsageError, attempt_run_id, check_run_id, exit_code, make_run_id, print_summary,
                           read_summary, run_header)
 from pipeline.options import FORMATS, WirefeedOptions
@@ -213,6 +214,8 @@ def parse_args(argv: List[str]):
 
 def run(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:   # wirefeed report OUTPUT … / wirefeed show OUTPUT ID
+        return run_subcommand(argv)
     try:
         known = parse_args(argv)
     except UsageError as e:
@@ -246,7 +249,8 @@ def run(argv: Optional[List[str]] = None) -> int:
             generation = checked_generation(state_dir)
         p = beam.Pipeline(options=options)
         build(p, opts, run_id, header, state_dir, generation, as_of)
-        state = p.run().wait_until_finish()
+        with ProgressDisplay(progress_wanted(argv, opts.no_progress)):
+            state = p.run().wait_until_finish()
     except StateDamaged as e:
         print(f"wirefeed: {e}", file=sys.stderr)
         return 1
@@ -272,6 +276,7 @@ def run(argv: Optional[List[str]] = None) -> int:
             return 1
         print(f"wirefeed: run {run_id} submitted ({state})")
         return 0
+    summary = write_run_report(opts.output, run_id, summary)   # never fails the run
     print_summary(summary, opts.output)
     return exit_code(summary, opts.fail_on_dead_letters)
 

@@ -99,6 +99,9 @@ class WirefeedOptions(PipelineOptions):
               help="Seed of the language detector's random draws (langdetect's model and decision rule, "
                    "vectorised with numpy): the same seed gives the same languages (default 0). "
                    "Example: --language-seed 7")
+        _flag(parser, "no-progress", action="store_true", default=False,
+              help="Never show the progress line (it is shown only when stderr is a terminal and the "
+                   "run is in this process). Example: --no-progress")
         _flag(parser, "fail-on-dead-letters", action="store_true", default=False,
               help="Exit with code 3 when the run wrote any dead letter. Example: --fail-on-dead-letters")
         # Streaming mode: --streaming (Beam's StandardOptions flag) plus these; docs/streaming.md.

@@ -32,6 +32,7 @@ from pipeline.build import fetch_settings
 from pipeline.runs import (UsageError, attempt_run_id, exit_code, make_run_id, print_summary, read_summary,
                           run_header)
 from pipeline.options import WirefeedOptions
+from pipeline.report import write_run_report
 from transforms import Clean, Enrich, ParseFeeds
 from transforms.dedupe.state import STATE_SCHEMA, StateDamaged, checked_generation, remembered_validators
 from transforms.write.commit import (LockHeld, acquire_lock, delete_folder, join, recover, release_lock,
@@ -242,5 +243,6 @@ def run_streaming(argv: List[str], known) -> int:
         return 0
     stopped_by = stopper.reason or ("max-polls" if opts.max_polls else "run-for" if opts.run_for else "end")
     summary = _finish_summary(opts.output, run_id, header, stopped_by)
+    summary = write_run_report(opts.output, run_id, summary)   # never fails the run
     print_summary(summary, opts.output)
     return exit_code(summary, opts.fail_on_dead_letters)

@@ -1,0 +1,158 @@
+"""What the report shows, computed from a run's rows (tables.RunRows) as plain values.
+
+`report_model(rows)` returns one dict that html.py renders and tests check: feed health (with
+each feed's error from the dead letters and its outcomes in earlier runs), the run trend, the
+distributions of the summary, dedupe clusters (sizes, the biggest with their copies), dead
+letters grouped by stage and error, and the quality counters.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter, defaultdict
+from typing import Dict, List, Optional
+
+from pipeline.report.tables import RunRows
+
+__all__ = ["BIGGEST_CLUSTERS", "DEAD_LETTER_EXAMPLES", "cluster_summary", "dead_letter_groups",
+           "error_type", "feed_health", "format_lag", "report_model"]
+
+BIGGEST_CLUSTERS = 10
+DEAD_LETTER_EXAMPLES = 3
+FEED_FETCH_STAGES = ("read", "fetch", "parse")
+
+
+def error_type(error: Optional[str]) -> str:
+    """'NotAFeed' of 'NotAFeed: not a feed: …'."""
+    head = (error or "").split(":", 1)[0].strip()
+    return head if head and " " not in head else "Error"
+
+
+def format_lag(seconds: Optional[float]) -> str:
+    """'+1h20m', '-5m', '0m'; '' when unknown."""
+    if seconds is None:
+        return ""
+    sign = "-" if seconds < 0 else "+"
+    minutes = int(round(abs(seconds) / 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        text = f"{days}d{hours:02d}h{mins:02d}m"
+    elif hours:
+        text = f"{hours}h{mins:02d}m"
+    else:
+        text = f"{mins}m"
+    return ("" if minutes == 0 else sign) + text
+
+
+def _iso(when: Optional[_dt.datetime]) -> str:
+    return when.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
+
+
+def feed_health(rows: RunRows) -> List[dict]:
+    """One row per feed of the run: the summary's feed record, the first fetch/parse error of
+    that feed from the dead letters, and its outcome in each earlier run of the history."""
+    errors: Dict[str, str] = {}
+    for d in rows.dead_letters:
+        if d.get("stage") in FEED_FETCH_STAGES and not d.get("entry"):
+            errors.setdefault(d.get("source") or "", d.get("error") or "")
+    earlier = [{f["feed"]: f["outcome"] for f in (s.get("feeds") or [])} for s in rows.history[:-1]]
+    out = []
+    for feed in rows.summary.get("feeds") or []:
+        rec = dict(feed)
+        rec["error"] = errors.get(feed["feed"], "")
+        rec["trend"] = [run.get(feed["feed"]) for run in earlier] + [feed["outcome"]]
+        out.append(rec)
+    out.sort(key=lambda r: ({"failed": 0, "not_modified": 2}.get(r["outcome"], 1), r["feed"]))
+    return out
+
+
+def cluster_summary(rows: RunRows, biggest: int = BIGGEST_CLUSTERS) -> dict:
+    """Dedupe as the run wrote it: cluster sizes (a canonical story and its duplicates of this
+    run; a duplicate of an earlier run's story counts in a cluster whose canonical row is not
+    this run's), and the biggest clusters with their copies."""
+    canon = {s["story_id"]: s for s in rows.stories}
+    members: Dict[str, List[dict]] = defaultdict(list)
+    for d in rows.duplicates:
+        members[d.get("cluster_id") or d.get("duplicate_of")].append(d)
+    sizes = Counter()
+    for sid in canon:
+        sizes[1 + len(members.get(sid, ()))] += 1
+    earlier = [cid for cid in members if cid not in canon]
+    for cid in earlier:
+        sizes[1 + len(members[cid])] += 1
+    clusters = []
+    for cid, dups in members.items():
+        origin = canon.get(cid)
+        copies = sorted(dups, key=lambda d: (d.get("published") is None, d.get("published") or _dt.datetime.min.replace(
+            tzinfo=_dt.timezone.utc), d["story_id"]))
+        titles = {(origin or {}).get("title")} | {d.get("title") for d in dups}
+        titles.discard(None)
+        base = (origin or {}).get("published")
+        clusters.append({
+            "cluster_id": cid,
+            "size": 1 + len(dups),
+            "origin": None if origin is None else {
+                "story_id": origin["story_id"], "source_name": origin.get("source_name") or "",
+                "title": origin.get("title") or "", "published": _iso(origin.get("published"))},
+            "outlets": len({d.get("source_name") for d in dups} | ({origin.get("source_name")} if origin else set())),
+            "headlines": len(titles),
+            "copies": [{
+                "story_id": d["story_id"], "source_name": d.get("source_name") or "",
+                "title": d.get("title") or "", "published": _iso(d.get("published")),
+                "similarity": d.get("similarity"),
+                "lag": format_lag((d["published"] - base).total_seconds()
+                                  if base and d.get("published") else None),
+                "link_rule": d.get("link_rule"), "containment": d.get("containment"),
+            } for d in copies],
+        })
+    clusters.sort(key=lambda c: (-c["size"], c["cluster_id"]))
+    return {"sizes": dict(sorted(sizes.items())), "clusters": len(canon) + len(earlier),
+            "with_duplicates": len(members), "linked_to_earlier_runs": len(earlier),
+            "duplicates_of_earlier_runs": sum(len(members[c]) for c in earlier),
+            "biggest": clusters[:biggest]}
+
+
+def dead_letter_groups(dead_letters: List[dict], examples: int = DEAD_LETTER_EXAMPLES) -> List[dict]:
+    """Dead letters by (stage, error type), biggest group first, with a few examples each."""
+    groups: Dict[tuple, List[dict]] = defaultdict(list)
+    for d in dead_letters:
+        groups[(d.get("stage") or "", error_type(d.get("error")))].append(d)
+    out = []
+    for (stage, kind), items in groups.items():
+        items = sorted(items, key=lambda d: (d.get("source") or "", d.get("entry") or ""))
+        out.append({"stage": stage, "error_type": kind, "count": len(items),
+                    "examples": [{"source": d.get("source") or "", "entry": d.get("entry") or "",
+                                  "error": (d.get("error") or "")[:300],
+                                  "excerpt": (d.get("excerpt") or "")[:160]} for d in items[:examples]]})
+    out.sort(key=lambda g: (-g["count"], g["stage"], g["error_type"]))
+    return out
+
+
+def report_model(rows: RunRows) -> dict:
+    """Everything the page shows, from the run's rows."""
+    s = rows.summary
+    c = s.get("counts") or {}
+    quality = dict(s.get("quality") or {})
+    for key in ("bozo_feeds", "fetch_retries"):
+        if c.get(key):
+            quality.setdefault(key, c[key])
+    by_outlet = s.get("by_outlet") or {}
+    return {
+        "run_id": s["run_id"], "runner": s.get("runner") or "", "mode": s.get("mode") or "batch",
+        "started_at": s.get("started_at") or "", "finished_at": s.get("finished_at") or "",
+        "attempt_of": s.get("attempt_of"),
+        "counts": c,
+        "feeds": feed_health(rows),
+        "history": [{"run_id": h["run_id"], "finished_at": h.get("finished_at") or "",
+                     **{k: (h.get("counts") or {}).get(k, 0) for k in (
+                         "feeds_ok", "feeds_not_modified", "feeds_failed", "stories", "duplicates",
+                         "already_seen", "dead_letters")}} for h in rows.history],
+        "by_language": s.get("by_language") or {},
+        "by_agency": s.get("by_agency") or {},
+        "by_outlet": by_outlet,
+        "dedupe": cluster_summary(rows),
+        "dead_letters": dead_letter_groups(rows.dead_letters),
+        "quality": quality,
+        "permanent_redirects": s.get("permanent_redirects") or [],
+        "discovered_feeds": s.get("discovered_feeds") or [],
+    }
