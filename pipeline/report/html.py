@@ -23,7 +23,7 @@ margin:0 auto;padding:12px;max-width:1100px}
 h1{font-size:1.35em;margin:.2em 0}h2{font-size:1.15em;margin:1.4em 0 .4em;border-bottom:1px solid var(--line)}
 h3{font-size:1em;margin:1em 0 .3em}
 .muted{color:var(--muted)}code{font-size:.9em;word-break:break-all}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:8px;margin:.6em 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(104px,1fr));gap:8px;margin:.6em 0}
 .card{border:1px solid var(--line);border-radius:8px;padding:6px 10px}
 .card b{display:block;font-size:1.3em}.card span{color:var(--muted);font-size:.85em}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:12px}
@@ -80,6 +80,13 @@ def _bytes(n: Optional[int]) -> str:
     return ""
 
 
+def _short(feed: str) -> str:
+    """A local feed path as its last two parts (the full path is the cell's title)."""
+    if "://" in feed or feed.count("/") < 3:
+        return feed
+    return "…/" + "/".join(feed.rstrip("/").split("/")[-2:])
+
+
 def _seconds(value: Optional[float]) -> str:
     return "" if value is None else f"{value:.2f} s"
 
@@ -96,20 +103,13 @@ def _overview(m: dict) -> str:
 def _feeds(m: dict) -> str:
     out = ['<h2 id="feeds">Feed health</h2>']
     hist = m["history"]
-    if len(hist) > 1 or hist:
-        out.append('<div class="grid">')
-        out.append(stacked_runs_svg(hist, ("feeds_ok", "feeds_not_modified", "feeds_failed"),
-                                    f"Feeds per run (last {len(hist)})"))
-        out.append(stacked_runs_svg(hist, ("stories", "duplicates", "already_seen"),
-                                    f"Entries per run (last {len(hist)})"))
-        out.append("</div>")
     rows = []
     for i, f in enumerate(m["feeds"]):
         trend = "".join(f'<span class="{_e(o or "none")}" title="{_e(o or "not in that run")}"></span>'
                         for o in f["trend"])
         redirect = f.get("permanent_redirect") or ""
         rows.append(
-            f'<td class="u">{_e(f["feed"])}</td><td class="{_e(f["outcome"])}" data-key="{_key("feeds", f["feed"], "outcome")}">'
+            f'<td class="u" title="{_e(f["feed"])}">{_e(_short(f["feed"]))}</td><td class="{_e(f["outcome"])}" data-key="{_key("feeds", f["feed"], "outcome")}">'
             f'{_e(f["outcome"].replace("_", " "))}</td>'
             + _num(f["entries"], "feeds", f["feed"], "entries")
             + f'<td class="n">{_e(_bytes(f.get("bytes")))}</td>'
@@ -119,11 +119,16 @@ def _feeds(m: dict) -> str:
             + f'<td class="trend">{trend}</td>')
     out.append(_table(["feed", "outcome", "entries", "bytes", "time", "retries", "moved permanently to",
                        "error", "last runs"], rows, numeric=(2, 3, 4, 5), ident="feed-table"))
+    out.append('<h3>Last runs</h3><div class="grid">')
+    out.append(stacked_runs_svg(hist, ("feeds_ok", "feeds_not_modified", "feeds_failed"),
+                                f"Feeds per run (last {len(hist)})"))
+    out.append(stacked_runs_svg(hist, ("stories", "duplicates", "already_seen"),
+                                f"Entries per run (last {len(hist)})"))
+    out.append("</div>")
     hrows = [f'<td>{_e(h["run_id"])}</td><td>{_e(h["finished_at"])}</td>'
              + "".join(f'<td class="n">{h[k]:,}</td>' for k in (
                  "feeds_ok", "feeds_not_modified", "feeds_failed", "stories", "duplicates", "already_seen",
                  "dead_letters")) for h in reversed(hist)]
-    out.append("<h3>Last runs</h3>")
     out.append(_table(["run", "finished", "ok", "not modified", "failed", "stories", "duplicates",
                        "already seen", "dead letters"], hrows, numeric=range(2, 9), ident="run-table"))
     if m["permanent_redirects"]:

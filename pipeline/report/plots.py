@@ -81,16 +81,18 @@ def bar_svg(items: Sequence[Tuple[str, float]], title: str, xlabel: str = "stori
 @_with_rc
 def stacked_runs_svg(runs: List[dict], keys: Sequence[str], title: str) -> str:
     """One stacked bar per run (oldest left) of `keys` of each run's dict, run ids as labels."""
-    fig = _figure(5.2, 2.4)
+    fig = _figure(5.2, 1.9)
     ax = fig.add_subplot(1, 1, 1)
     x = list(range(len(runs)))
     bottom = [0] * len(runs)
     for key in keys:
         values = [r.get(key, 0) for r in runs]
-        ax.bar(x, values, bottom=bottom, color=COLORS.get(key, None), label=key.replace("feeds_", ""),
-               width=0.7)
+        name = key.replace("feeds_", "")
+        ax.bar(x, values, bottom=bottom, color=COLORS.get(name), label=name.replace("_", " "),
+               width=0.7 if len(runs) > 3 else 0.35)
         bottom = [b + v for b, v in zip(bottom, values)]
     step = max(1, len(runs) // 8)
+    ax.set_xlim(-0.6, max(len(runs), 3) - 0.4)
     ax.set_xticks(x[::step], [r["run_id"][:16] for r in runs][::step], rotation=30, ha="right", fontsize=7)
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(fontsize=7, frameon=False, ncols=len(keys), loc="lower left", bbox_to_anchor=(0, 1.08))
