@@ -7,6 +7,7 @@ and no date, so the same numbers give the same bytes.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from typing import Dict, List, Sequence, Tuple
@@ -35,6 +36,9 @@ def _svg(fig) -> str:
     text = text[text.index("<svg"):]
     text = re.sub(r'^<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, count=1, flags=re.S)
+    # ids unique across the page's plots (several inline SVGs share one id space)
+    prefix = "s" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6] + "-"
+    text = re.sub(r'(\bid="|url\(#|href="#)', lambda m: m.group(1) + prefix, text)
     return text.replace('<svg', '<svg role="img" class="plot"', 1)
 
 
