@@ -1,0 +1,71 @@
+"""`wirefeed show`: one cluster in the terminal, against a checked-in golden file."""
+import os
+import subprocess
+import sys
+
+from pipeline.main import run
+from pipeline.report.show import diff_texts, sentences
+from tests.report.conftest import CLUSTER
+from tests.support import FIXTURES, ROOT
+
+GOLDEN = FIXTURES / "report" / f"show-{CLUSTER}.txt"
+
+
+def test_show_matches_the_golden_file(example_output, capsys):
+    assert run(["show", str(example_output), CLUSTER]) == 0
+    out = capsys.readouterr().out
+    if os.environ.get("WIREFEED_UPDATE_GOLDEN"):
+        GOLDEN.write_text(out, encoding="utf-8")
+    assert out == GOLDEN.read_text(encoding="utf-8")
+    assert str(example_output) not in out and "fetched" not in out      # stable: no paths, no fetch times
+
+
+def test_show_by_a_member_story_id_shows_the_same_cluster(example_output, capsys):
+    member = "ec0bfc5eb9d16df5cd0b"        # The Meridian Post's reworded copy
+    assert run(["show", str(example_output), member]) == 0
+    assert capsys.readouterr().out == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_show_of_a_story_without_duplicates(example_output, capsys):
+    from tests.support import read_table
+    alone = next(r for r in read_table(example_output, "stories") if r["story_id"] != CLUSTER)
+    assert run(["show", str(example_output), alone["story_id"]]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"cluster {alone['story_id']}: 1 copies, 1 outlets, 1 headlines\n")
+    assert "copy 1/" not in out
+
+
+def test_show_errors_are_one_line(example_output, tmp_path, capsys):
+    cases = [(["show", str(example_output)], 2, "wirefeed: error: wirefeed show: the following arguments are required"),
+             (["show", str(example_output), CLUSTER, "extra"], 2, "wirefeed: error: wirefeed show: unrecognized arguments: extra"),
+             (["show", str(tmp_path / "absent"), CLUSTER], 1, f"wirefeed: show: no output at {tmp_path / 'absent'}"),
+             (["show", str(example_output), "0000"], 1, "wirefeed: show: no story or cluster 0000 in "),
+             (["show", str(tmp_path), CLUSTER], 1, "wirefeed: show: no stories in ")]
+    for argv, code, message in cases:
+        assert run(argv) == code, argv
+        err = capsys.readouterr().err
+        assert err.startswith(message) and err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+
+
+def test_console_script_subcommands_and_runs_side_by_side(example_output):
+    """`wirefeed show` through the module entry point; `--feeds` command lines are still runs."""
+    cmd = [sys.executable, "-m", "pipeline.main"]
+    shown = subprocess.run(cmd + ["show", str(example_output), CLUSTER], capture_output=True, text=True,
+                           cwd=ROOT, timeout=300)
+    assert shown.returncode == 0 and shown.stdout == GOLDEN.read_text(encoding="utf-8"), shown.stderr
+    bad = subprocess.run(cmd + ["--output", "x", "report"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert bad.returncode == 2      # 'report' is a subcommand only as the first word
+    assert bad.stderr.startswith("wirefeed: error: unrecognised argument report: neither a wirefeed flag")
+
+
+def test_diff_texts_kept_cut_added_edited():
+    origin = ("XIAMEN, Nov. 27 (Xinhua) -- China opened a centre on Friday. It will share data. "
+              "Officials praised it. Training starts in March.")
+    copy = "China opened a centre on Friday. It will share data. Officials praised the network warmly. A new line."
+    assert sentences(origin)[0] == "XIAMEN, Nov. 27 (Xinhua) -- China opened a centre on Friday."
+    d = diff_texts(origin, copy)
+    assert d["sentences"] == 4 and d["kept"] == 1                # "It will share data."
+    assert [b for b, _ in d["edited"]] == [sentences(origin)[0]]  # the credit line went, the sentence stayed
+    assert d["cut"] == ["Officials praised it.", "Training starts in March."]
+    assert d["added"] == ["Officials praised the network warmly.", "A new line."]
+    assert d["kept_words"] == 12 / 21      # China … Friday, It will share data, Officials praised
