@@ -53,13 +53,17 @@ def headless_chromium(profile_dir, width=1280, height=900):
         driver.quit()
 
 
-def network_requests(driver):
-    """Every URL the page requested (Network.requestWillBeSent), in order."""
+def network_requests(driver, document_url=None):
+    """Every URL requested (Network.requestWillBeSent) since the last call, in order; with
+    `document_url`, those requested by that document (itself included), not by the browser's own
+    pages (chrome://new-tab-page …)."""
     urls = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message.get("method") == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
+            params = message["params"]
+            if document_url is None or params.get("documentURL") == document_url:
+                urls.append(params["request"]["url"])
     return urls
 
 
