@@ -1,12 +1,13 @@
 # make run  - create .venv, install, run the pipeline on examples/ with the DirectRunner -> ./out
 # make test - create .venv, install with test extras, run the tests
+# make screenshots - the run report of examples/ at phone and desktop widths -> docs/img/*.png
 # make bench - every figure README.md and docs/ quote, by the commands that produce them (~40 min)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test bench venv install install-test clean
+.PHONY: run test bench screenshots venv install install-test clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ run: install
 
 test: install-test
 	$(PY) -m pytest -q
+
+screenshots: install-test
+	$(PY) docs/screenshots.py
 
 bench: install-test
 	$(PY) -m benchmarks.all

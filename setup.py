@@ -25,6 +25,8 @@ REQUIRES = [
                                 # 6.x: fix_encoding with its badness heuristic, no false positives measured
     "trafilatura>=2.0",         # --fetch-articles: an article page's main text, from the HTML string (no network)
     "protego>=0.4",             # --fetch-articles: robots.txt rules (RFC 9309, wildcards, Allow/Disallow)
+    "matplotlib>=3.8",          # the run report's plots: Agg backend, inline SVG (svg.hashsalt: same bytes)
+    "rich>=13.0",               # the progress line on a terminal (Live, transient)
 ]
 
 setup(
@@ -42,7 +44,9 @@ setup(
                  "scikit-learn>=1.3",   # a second, independent ARI for the cluster metrics' test
                  # runner tests: Dataflow translation and gs:// (gcp), and a loopback GCS for
                  # Beam's gs:// FileSystem (tests/pipeline/test_runners.py)
-                 "apache-beam[gcp]>=2.77.0", "gcp-storage-emulator>=2026.7.19"],
+                 "apache-beam[gcp]>=2.77.0", "gcp-storage-emulator>=2026.7.19",
+                 # the run report in a real headless browser (Debian chromium + chromedriver)
+                 "selenium>=4.20"],
         "gcp": ["apache-beam[gcp]>=2.77.0"],     # gs:// paths, DataflowRunner
         "aws": ["apache-beam[aws]>=2.77.0"],     # s3:// paths
     },

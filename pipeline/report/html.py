@@ -11,7 +11,7 @@ import html
 import json
 from typing import Iterable, List, Optional, Sequence
 
-from pipeline.report.plots import bar_svg, stacked_runs_svg
+from pipeline.report.plots import bar_svg, runs_svg
 
 __all__ = ["CSS", "render_page"]
 
@@ -119,12 +119,9 @@ def _feeds(m: dict) -> str:
             + f'<td class="trend">{trend}</td>')
     out.append(_table(["feed", "outcome", "entries", "bytes", "time", "retries", "moved permanently to",
                        "error", "last runs"], rows, numeric=(2, 3, 4, 5), ident="feed-table"))
-    out.append('<h3>Last runs</h3><div class="grid">')
-    out.append(stacked_runs_svg(hist, ("feeds_ok", "feeds_not_modified", "feeds_failed"),
-                                f"Feeds per run (last {len(hist)})"))
-    out.append(stacked_runs_svg(hist, ("stories", "duplicates", "already_seen"),
-                                f"Entries per run (last {len(hist)})"))
-    out.append("</div>")
+    out.append('<h3>Last runs</h3>')
+    out.append(runs_svg(hist, ((f"Feeds per run (last {len(hist)})", ("feeds_ok", "feeds_not_modified", "feeds_failed")),
+                               (f"Entries per run (last {len(hist)})", ("stories", "duplicates", "already_seen")))))
     hrows = [f'<td>{_e(h["run_id"])}</td><td>{_e(h["finished_at"])}</td>'
              + "".join(f'<td class="n">{h[k]:,}</td>' for k in (
                  "feeds_ok", "feeds_not_modified", "feeds_failed", "stories", "duplicates", "already_seen",
@@ -152,7 +149,7 @@ def _stories(m: dict) -> str:
         out.append(bar_svg(list(agency.items()), "Per agency (credited or inferred)"))
     if outlet:
         out.append(bar_svg([(k, v["stories"]) for k, v in outlet.items()], "Per outlet, with agency dependence",
-                           share={k[:34]: v["share"] for k, v in outlet.items()}))
+                           share={k: v["share"] for k, v in outlet.items()}))
     out.append("</div>")
     out.append('<div class="grid"><div><h3>Languages</h3>' + _table(
         ["language", "stories"], (f"<td>{_e(k)}</td>" + _num(v, "by_language", k) for k, v in lang.items()),

@@ -130,11 +130,26 @@ def _read_jsonl(path: str) -> Iterable[dict]:
             yield json.loads(line)
 
 
+def _read_local_parquet(paths: Sequence[str], columns: Optional[Sequence[str]]) -> List[dict]:
+    import pyarrow.dataset as ds
+    dataset = ds.dataset(list(paths), format="parquet")
+    names = dataset.schema.names
+    wanted = None if columns is None else [c for c in list(columns) + list(OPTIONAL_COLUMNS) if c in names]
+    return dataset.to_table(columns=wanted).to_pylist()
+
+
 def read_rows(paths: Sequence[str], columns: Optional[Sequence[str]] = None) -> List[dict]:
     """Story rows of Parquet or JSON-lines files, `columns` only (those a file has, plus the
     optional link evidence columns when present); `published` as a UTC datetime."""
     import pyarrow.parquet as pq
     rows: List[dict] = []
+    local = [p for p in paths if p.endswith(".parquet") and "://" not in p]
+    if len(local) > 1:   # one multi-threaded read of every local Parquet file (same schema)
+        try:
+            rows.extend(_read_local_parquet(local, columns))
+            paths = [p for p in paths if p not in set(local)]
+        except Exception:  # files of different schemas: one at a time below
+            rows = []
     for path in paths:
         if path.endswith(".parquet"):
             with FileSystems.open(path, compression_type="uncompressed") as f:

@@ -6,7 +6,7 @@ import re
 from pipeline.main import run
 from pipeline.report.html import render_page
 from pipeline.report.model import report_model
-from pipeline.report.plots import bar_svg, stacked_runs_svg
+from pipeline.report.plots import bar_svg, runs_svg
 from pipeline.report.tables import read_run
 from tests.report.conftest import CLUSTER, RUN_ID
 from tests.support import read_summary
@@ -80,7 +80,7 @@ def test_page_is_self_contained_and_for_phones(example_output):
     assert len(ids) == len(set(ids))                                         # one id space for all plots
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "default-src 'none'" in page                                      # CSP: nothing may load
-    assert page.count("<svg") == 6 and "<?xml" not in page and "DOCTYPE svg" not in page
+    assert page.count("<svg") == 5 and "<?xml" not in page and "DOCTYPE svg" not in page
     assert 'class="scroll"' in page and "overflow-x:auto" in page
     assert f'data-cluster="{CLUSTER}"' in page
     assert "NotAFeed: not a feed: got an HTML page titled" in page
@@ -118,7 +118,8 @@ def test_svg_plots_are_deterministic_and_scalable():
     assert not re.match(r'<svg[^>]* width="', a) and "<metadata" not in a
     assert "<text" in a and ">en<" in a and ">37<" in a.replace(" 37", "37")   # text stays text (any script)
     runs = [{"run_id": f"r{i}", "feeds_ok": i, "feeds_failed": 1} for i in range(3)]
-    assert stacked_runs_svg(runs, ("feeds_ok", "feeds_failed"), "t").count("<svg") == 1
+    two = runs_svg(runs, (("feeds", ("feeds_ok", "feeds_failed")), ("entries", ("stories",))))
+    assert two.count("<svg") == 1 and ">feeds<" in two and ">entries<" in two and ">r2<" in two
 
 
 def test_render_page_escapes_feed_text():
