@@ -35,7 +35,7 @@ def _check_page(driver, summary):
         "return Array.from(document.querySelectorAll('svg.plot')).map(s => [s.getBoundingClientRect().width,"
         " s.getBoundingClientRect().height, s.querySelectorAll('path').length, s.querySelectorAll('text').length]);")
     assert len(plots) == 5
-    assert all(w > 200 and h > 80 and paths >= 3 and texts >= 3 for w, h, paths, texts in plots), plots
+    assert all(w > 200 and h > 50 and paths >= 3 and texts >= 3 for w, h, paths, texts in plots), plots
 
 
 def test_report_in_chromium_from_a_file(example_output, tmp_path):
