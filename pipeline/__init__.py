@@ -1,4 +1,5 @@
-"""wirefeed's pipeline: options, the graph (build.py) and the entry point (main.py)."""
+"""wirefeed's pipeline: options, the graph (build.py), the entry point (main.py), the run report and
+terminal views (report/)."""
 __version__ = "0.1.0"
 
 

@@ -131,3 +131,19 @@ def test_render_page_escapes_feed_text():
     page = render_page(report_model(RunRows(summary=summary, history=[summary],
                                             stories=[{"story_id": "s", "cluster_id": "s", "title": evil}])))
     assert evil not in page and "&lt;img src=&quot;https://evil.example/x.png&quot;&gt;" in page
+
+
+def test_a_second_run_reports_the_trend_and_already_seen(example_copy):
+    from tests.report.conftest import run_examples
+    assert run_examples(example_copy, "examples-2") == 0
+    page = (example_copy / "reports" / "examples-2.html").read_text(encoding="utf-8")
+    summary = read_summary(example_copy)
+    assert summary["run_id"] == "examples-2" and summary["counts"]["already_seen"] == 47
+    check_marked_numbers(page, summary)
+    rows = re.findall(r"<tr><td>(examples-[12])</td>", page)
+    assert rows == ["examples-2", "examples-1"]                       # the runs table, newest first
+    # each feed's last runs: this run's outcome after the first run's
+    assert page.count('<td class="trend"><span class="ok" title="ok"></span><span class="ok" title="ok"></span></td>') == 9
+    assert page.count('<span class="failed" title="failed"></span><span class="failed" title="failed"></span>') == 1
+    m = re.search(r'<b data-key="\[&quot;counts&quot;, &quot;already_seen&quot;\]">([\d,]+)</b>', page)
+    assert m and m.group(1) == "47"
