@@ -525,6 +525,7 @@ ALLOWED = [
     r"duplicates/date=\d{4}-\d{2}-\d{2}/lang=([a-z]{2}|und)/part-\d{5}-[\w.-]+\.(parquet|jsonl)",
     r"dead_letter/date=\d{4}-\d{2}-\d{2}/part-\d{5}-[\w.-]+\.jsonl",
     r"runs/[\w.-]+\.json",
+    r"reports/[\w.-]+\.html",          # the run report (pipeline/report/)
     r"state/.+",
 ]
 
