@@ -58,10 +58,15 @@ def _with_rc(fn):
 
 @_with_rc
 def bar_svg(items: Sequence[Tuple[str, float]], title: str, xlabel: str = "stories",
-            limit: int = 15, share: Dict[str, float] = None) -> str:
-    """Horizontal bars, biggest on top (the first `limit` items). With `share` (label -> 0–1)
-    each bar's value is followed by that share as a percentage (an outlet's agency dependence)."""
-    items = list(items)[:limit]
+            limit: int = 10, share: Dict[str, float] = None) -> str:
+    """Horizontal bars, biggest on top: the first `limit` items (the title says so when there
+    are more; the page's tables list them all — each bar costs matplotlib a few ms of text
+    layout). With `share` (label -> 0–1) each bar's value is followed by that share as a
+    percentage (an outlet's agency dependence)."""
+    items = list(items)
+    if len(items) > limit:
+        title = f"{title} (top {limit} of {len(items)})"
+        items = items[:limit]
     labels = [(label or "(none)")[:LABEL_CHARS] for label, _ in items][::-1]
     values = [v for _, v in items][::-1]
     width, height = 5.2, 0.55 + 0.2 * max(1, len(items))
