@@ -8,6 +8,7 @@ atomically) and the run's exit code stays what it was.
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -31,8 +32,14 @@ def report_path(output: str, run_id: str) -> str:
 def generate_report(output: str, run_id: Optional[str] = None) -> Tuple[str, int]:
     """Writes the report of run `run_id` (default: the latest) from the output alone; returns
     (path, size in bytes). Raises tables.RunNotFound when there is no such run."""
-    rows = read_run(output, run_id)
-    page = render_page(report_model(rows)).encode("utf-8")
+    collecting = gc.isenabled()
+    gc.disable()   # after a run the heap is large: collections triggered by matplotlib's import and
+    try:           # drawing would walk it again and again (bounded garbage: one run's rows)
+        rows = read_run(output, run_id)
+        page = render_page(report_model(rows)).encode("utf-8")
+    finally:
+        if collecting:
+            gc.enable()
     path = report_path(output, rows.summary["run_id"])
     write_text_atomically(path, page.decode("utf-8"))
     return path, len(page)
