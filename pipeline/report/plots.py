@@ -69,10 +69,10 @@ def bar_svg(items: Sequence[Tuple[str, float]], title: str, xlabel: str = "stori
         items = items[:limit]
     labels = [(label or "(none)")[:LABEL_CHARS] for label, _ in items][::-1]
     values = [v for _, v in items][::-1]
-    width, height = 5.2, 0.55 + 0.2 * max(1, len(items))
+    width, height = 5.2, 0.44 + 0.2 * max(1, len(items))
     fig = _figure(width, height)
     left = min(0.45, (max((len(x) for x in labels), default=4) * CHAR_INCHES + 0.15) / width)
-    fig.subplots_adjust(left=left, right=0.9, top=1 - 0.3 / height, bottom=0.3 / height)
+    fig.subplots_adjust(left=left, right=0.9, top=1 - 0.32 / height, bottom=0.12 / height)
     ax = fig.add_subplot(1, 1, 1)
     y = list(range(len(values)))
     ax.barh(y, values, color=COLORS["bar"], height=0.65)
@@ -80,7 +80,7 @@ def bar_svg(items: Sequence[Tuple[str, float]], title: str, xlabel: str = "stori
     ax.tick_params(axis="y", length=0)
     ax.set_xticks([])
     ax.spines["bottom"].set_visible(False)
-    ax.set_title(title, loc="left", fontsize=10)
+    fig.text(0.01, 1 - 0.26 / height, title, fontsize=10, va="bottom")   # from the figure's edge: never cut
     shares = [None] * len(values) if share is None else [share.get(label) for label, _ in items][::-1]
     for yi, v, sh in zip(y, values, shares):
         ax.text(v, yi, f" {v:g}" + ("" if sh is None else f" · {sh:.0%}"), va="center", fontsize=8,
