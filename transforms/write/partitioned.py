@@ -130,7 +130,7 @@ def _write_jsonl(path: str, rows: Iterable[dict]):
 
 def write_partition(output: str, run_id: str, formats: Tuple[str, ...], key, records) -> PartitionWritten:
     """Writes one partition's rows to the staging folder of `run_id`; returns the receipt that
-    says where each staged file goes. Shared by the batch writer and the windowed writer."""
+    says where each staged file goes. Shared by the batch writer and the streaming units (units.py)."""
     table, date, lang, shard = key
     name = f"part-{shard:05d}-{run_id}"
     folder = [table, f"date={date}"] + ([f"lang={lang}"] if table in ("stories", "duplicates") else [])
