@@ -122,7 +122,7 @@ def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]
 
 
 EMITTED_MAX = 1_000_000      # candidate pairs remembered per bundle to skip repeats
-BUCKET_SHARDS = 8            # the bucket keys are grouped in this many shards
+BUCKET_SHARDS = 256          # the bucket keys are grouped in this many shards (by key hash)
 
 
 class _Buckets(beam.DoFn):
@@ -130,10 +130,12 @@ class _Buckets(beam.DoFn):
 
     A story has 54 LSH keys (and a content key), and nearly every bucket holds one story:
     shuffling one element per (key, story) was a million elements for 20,000 stories, the
-    most expensive shuffle of the run. Each story instead sends one element per shard, with
-    its keys of that shard (BUCKET_SHARDS elements instead of 55), and the buckets of a shard
-    are formed here in memory by sorting the shard's keys: about 55 / BUCKET_SHARDS keys per
-    story of the run.
+    most expensive shuffle of the run. Each story instead sends one element per shard it has
+    keys in, with its keys of that shard, and the buckets of a shard are formed here in memory
+    by sorting the shard's keys. A shard is a hash of the key, so no shard key holds more than
+    about 1 / BUCKET_SHARDS of the elements however large the run (with 8 shards, each held
+    1/8 of all stories' keys: one worker's share on any runner); with 256 shards a story's 55
+    keys fall in about 50 shards (256 * (1 - e^(-55/256))).
 
     Two copies of a story share most of their buckets, so each bucket would emit the same pair
     again (about 20 times per distinct pair on reprints), and from several shards; a pair
