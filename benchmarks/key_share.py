@@ -34,7 +34,7 @@ from apache_beam.pipeline import PipelineVisitor
 
 from transforms.records import safe_language
 
-QUICK_N = 5000
+QUICK_N = 2000
 
 
 class KeyStats(beam.CombineFn):
