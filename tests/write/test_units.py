@@ -156,3 +156,14 @@ def test_killed_after_the_journal_recovery_finishes_the_unit_and_writes_the_summ
     assert summary["counts"] == {"stories": 2, "duplicates": 0, "dead_letters": 0, "cluster_events": 0}
     assert summary["files_written"] == 1
     assert recover_stream_summaries(str(out)) == []         # written once
+
+
+def test_two_units_of_the_same_failure_at_two_polls_are_both_kept(tmp_path):
+    """A feed failing the same way at two polls: two dead letters, two units, two files."""
+    out = tmp_path / "out"
+    first = DeadLetter("fetch", "http://f/broken.xml", None, "HTTPError: 500", None, "2026-11-20T10:00:00+00:00")
+    second = DeadLetter("fetch", "http://f/broken.xml", None, "HTTPError: 500", None, "2026-11-20T10:00:02+00:00")
+    commit_unit(str(out), RUN, ("parquet",), 1, [], [first], [], None, None)
+    commit_unit(str(out), RUN, ("parquet",), 1, [], [second], [], None, None)
+    assert unit_id(RUN, [], [first], []) != unit_id(RUN, [], [second], [])
+    assert sorted(d["at"] for d in read_dead_letters(out)) == [first.at, second.at]

@@ -61,16 +61,11 @@ def units_folder(output: str, run_id: str) -> str:
 
 def unit_id(run_id: str, stories: List[Story], dead: List[DeadLetter], state_rows: List[dict],
             events: List[ClusterEvent] = ()) -> str:
-    """A digest of what a unit holds (a retried bundle gets the same id)."""
+    """A digest of what a unit holds, by its records' ids (a retried bundle gets the same id;
+    two units never share one unless they hold the same records)."""
     h = hashlib.sha256(run_id.encode("utf-8"))
-    for e in sorted(record_id(e) for e in events):
-        h.update(e.encode("utf-8"))
-    for sid in sorted(f"{s.story_id}|{s.disposition}" for s in stories):
-        h.update(sid.encode("utf-8"))
-    for d in sorted(f"{d.stage}|{d.source}|{d.error}" for d in dead):
-        h.update(d.encode("utf-8", "replace"))
-    for r in sorted(f"{r['story_id']}|{r['seen_at']}" for r in state_rows):
-        h.update(r.encode("utf-8"))
+    for rid in sorted(record_id(r) for r in list(stories) + list(dead) + list(state_rows) + list(events)):
+        h.update(rid.encode("utf-8", "replace") + b"\n")
     return h.hexdigest()[:16]
 
 
