@@ -27,7 +27,7 @@ import os
 import sys
 import tempfile
 import time
-from typing import Dict, List
+from typing import List
 
 import apache_beam as beam
 from apache_beam.pipeline import PipelineVisitor

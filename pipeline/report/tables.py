@@ -187,7 +187,6 @@ def cluster_rows(output: str, ident: str, columns: Optional[Sequence[str]] = Non
     """Every row, of any run, of the cluster that `ident` names (a cluster id, or the story id
     of any of its members): the canonical row first, then duplicates by publication time.
     RunNotFound when no row has that id."""
-    import pyarrow.parquet as pq
     files = run_files(output, "stories") + run_files(output, "duplicates")
     if not files:
         raise RunNotFound(f"no stories in {output} (no stories/ or duplicates/ files)")

@@ -2,7 +2,6 @@
 errors, no network request, the summary's numbers on the page, the plots drawn, readable at
 phone width. Skipped, with the reason, where chromium is absent."""
 import http.server
-import json
 import threading
 
 import pytest

@@ -7,7 +7,6 @@ from pipeline.main import run
 from pipeline.report.html import render_page
 from pipeline.report.model import report_model
 from pipeline.report.plots import bar_svg, runs_svg
-from pipeline.report.tables import read_run
 from tests.report.conftest import CLUSTER, RUN_ID
 from tests.support import read_summary
 

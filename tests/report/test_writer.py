@@ -1,7 +1,6 @@
 """The report never fails a run: its failure is logged, recorded in the summary, exit code unchanged."""
 import json
 
-from pipeline.main import run
 from pipeline.report.writer import report_path, write_run_report
 from tests.report.conftest import RUN_ID, run_examples
 from tests.support import assert_conserved, read_summary

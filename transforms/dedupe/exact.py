@@ -11,7 +11,7 @@ from typing import Iterable, List, Tuple
 import apache_beam as beam
 
 from transforms.clean.stories import stable_id
-from transforms.dedupe.rules import canonical_order, exact_rule, label_id, order_key
+from transforms.dedupe.rules import canonical_order, exact_rule, label_id, order_key  # noqa: F401 (label_id, order_key re-exported)
 from transforms.records import Story
 from transforms.tagged import TypedParDo
 
