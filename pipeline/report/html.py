@@ -11,6 +11,7 @@ import html
 import json
 from typing import Iterable, List, Optional, Sequence
 
+from pipeline.report.model import evidence_parts
 from pipeline.report.plots import bar_svg, runs_svg
 
 __all__ = ["CSS", "render_page"]
@@ -166,17 +167,6 @@ def _stories(m: dict) -> str:
     return "".join(out)
 
 
-def _evidence(copy: dict) -> str:
-    parts = []
-    if copy.get("similarity") is not None:
-        parts.append(f"similarity {copy['similarity']:.2f}")
-    if copy.get("containment") is not None:
-        parts.append(f"containment {copy['containment']:.2f}")
-    if copy.get("link_rule"):
-        parts.append(str(copy["link_rule"]))
-    return ", ".join(parts)
-
-
 def _dedupe(m: dict) -> str:
     d, c = m["dedupe"], m["counts"]
     out = ['<h2 id="dedupe">Dedupe</h2><div class="cards">',
@@ -204,7 +194,7 @@ def _dedupe(m: dict) -> str:
         for cp in cl["copies"]:
             rows.append(f'<td>copy</td><td>{_e(cp["source_name"])}</td><td class="t">{_e(cp["title"])}</td>'
                         f'<td>{_e(cp["published"])}</td><td class="n">{_e(cp["lag"])}</td>'
-                        f'<td>{_e(_evidence(cp))}</td><td><code>{_e(cp["story_id"])}</code></td>')
+                        f'<td>{_e(", ".join(evidence_parts(cp)))}</td><td><code>{_e(cp["story_id"])}</code></td>')
         out.append(f'<details data-cluster="{_e(cl["cluster_id"])}"><summary><b>{cl["size"]}</b> copies · '
                    f'{cl["outlets"]} outlets · {cl["headlines"]} headlines: {head}</summary>'
                    + _table(["", "outlet", "headline", "published", "lag", "evidence", "story id"], rows,

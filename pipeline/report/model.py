@@ -27,6 +27,19 @@ def error_type(error: Optional[str]) -> str:
     return head if head and " " not in head else "Error"
 
 
+def evidence_parts(row: dict, rule_prefix: str = "") -> List[str]:
+    """The link evidence of a duplicate row, as short phrases: similarity, containment and the
+    rule that linked it (the page and `wirefeed show` word them alike)."""
+    parts = []
+    if row.get("similarity") is not None:
+        parts.append(f"similarity {row['similarity']:.2f}")
+    if row.get("containment") is not None:
+        parts.append(f"containment {row['containment']:.2f}")
+    if row.get("link_rule"):
+        parts.append(f"{rule_prefix}{row['link_rule']}")
+    return parts
+
+
 def format_lag(seconds: Optional[float]) -> str:
     """'+1h20m', '-5m', '0m'; '' when unknown."""
     if seconds is None:

@@ -14,7 +14,7 @@ import re
 import textwrap
 from typing import List, Optional
 
-from pipeline.report.model import format_lag
+from pipeline.report.model import evidence_parts, format_lag
 from pipeline.report.tables import cluster_rows
 
 __all__ = ["SHOW_COLUMNS", "diff_texts", "render_cluster", "sentences", "show_cluster"]
@@ -103,14 +103,7 @@ def _agencies(row) -> str:
 
 
 def _evidence(row) -> str:
-    parts = []
-    if row.get("similarity") is not None:
-        parts.append(f"similarity {row['similarity']:.2f}")
-    if row.get("containment") is not None:
-        parts.append(f"containment {row['containment']:.2f}")
-    if row.get("link_rule"):
-        parts.append(f"rule {row['link_rule']}")
-    return ", ".join(parts) or "no evidence recorded"
+    return ", ".join(evidence_parts(row, rule_prefix="rule ")) or "no evidence recorded"
 
 
 def _wrap(prefix: str, text: str) -> List[str]:

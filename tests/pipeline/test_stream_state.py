@@ -13,7 +13,7 @@ import pytest
 
 from tests.pipeline.test_streaming_e2e import (BUDGET, QUAKE, RAIL, RSS, assert_clean_output_root,
                                                 check_with_shared_checker, feed, item, write_list)
-from tests.support import ROOT, assert_conserved, read_table
+from tests.support import ROOT, assert_conserved, read_table, reaped
 from tests.support.faultserver import FaultServer, Reply
 from pipeline.main import run
 
@@ -75,18 +75,13 @@ def test_a_restarted_stream_writes_every_item_exactly_once(tmp_path, sig):
     with FaultServer() as srv:
         feeds = write_list(tmp_path, serve_growing(srv))
         proc, log = start_stream(tmp_path, out, feeds, "first")
-        try:
+        with log, reaped(proc):
             # files appear while the stream runs (within two polls of the items), not at its end
             wait_for(lambda: ("http://wire.example/budget", "wire.xml") in keys(out), proc, tmp_path / "first.log")
             assert proc.poll() is None, "the stream ended before it was stopped"
             assert not (out / "runs" / "first.json").exists()
             proc.send_signal(sig)
             proc.wait(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            log.close()
         before = keys(out)
         assert len(before) == len(set(before)) >= 3
         srv.reset_stats()

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.support import ROOT, SHARED, assert_conserved, read_dead_letters, read_summary, read_table
+from tests.support import ROOT, SHARED, assert_conserved, read_dead_letters, read_summary, read_table, reaped
 from tests.support.faultserver import FaultServer, Reply
 from pipeline.main import run
 
@@ -158,17 +158,13 @@ def test_signal_drains_and_finalises_the_open_window(tmp_path, sig):
              "--poll-interval", "1", "--run-for", "600",  "--allow-private-networks",
              "--max-poll-interval", "1"],
             cwd=ROOT, stdout=so, stderr=se, text=True)
-        try:
+        with reaped(proc):
             deadline = time.monotonic() + 90
             while srv.hits["/daily.xml"] < 3 and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.2)
             assert srv.hits["/daily.xml"] >= 3, "the stream did not poll in time: " + logs["stderr"].read_text()[-2000:]
             proc.send_signal(sig)
             proc.wait(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
     stdout, stderr = logs["stdout"].read_text(), logs["stderr"].read_text()
     assert proc.returncode == 0, stderr[-3000:]
     assert f"{signal.Signals(sig).name}: stopping" in stderr

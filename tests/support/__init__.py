@@ -3,6 +3,7 @@
 The package also holds the fault-injecting HTTP server (`faultserver`) and the runner services
 (`runner_services`). Tests import it as `tests.support`.
 """
+import contextlib
 import glob
 import json
 import os
@@ -57,3 +58,15 @@ def assert_conserved(summary):
     assert c["feeds_total"] == c["feeds_ok"] + c["feeds_not_modified"] + c["feeds_failed"], c
     assert c["entries_total"] == (c["stories"] + c["duplicates"] + c["already_seen"]
                                   + c["entry_dead_letters"]), c
+
+
+@contextlib.contextmanager
+def reaped(proc):
+    """A child process that is killed and waited for if it still runs when the block ends
+    (a failed assertion must not leave a stream polling)."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
