@@ -11,7 +11,7 @@ clusters against the gold labels; per reprint transform (and update edit) it rep
 of the link to the original, and per negative type the rate of false merges.
 
 --mode stream pushes the same stories, in publication order, through the streaming decision path
-(transforms/dedupe/stream.py StreamIndex.decide and cluster_changes, with the fingerprints
+(transforms/dedupe/stream.py StreamIndex.arrive: decide and cluster changes, with the fingerprints
 fingerprint_step makes per feed), as StreamDedupe's _NearDuplicates does, and scores the clusters
 a reader gets after applying the cluster events (merges followed).
 """
@@ -95,7 +95,7 @@ def run_dedupe(stories_jsonl: str, out_prefix: str, threshold: float = CONTAINME
 def run_stream(stories: List[Story], threshold: float = CONTAINMENT, window_days: float = 7,
                apply_events: bool = True) -> Dict[str, str]:
     """story_id -> cluster_id from the streaming decision path, stories in publication order:
-    StreamIndex.decide and cluster_changes, as StreamDedupe's _NearDuplicates runs them; with
+    StreamIndex.arrive (decide and cluster changes), as StreamDedupe's _NearDuplicates runs it; with
     `apply_events`, the cluster ids a reader gets after applying the cluster_events table
     (merges followed: events.current_clusters), else the ids written in the rows."""
     index = StreamIndex()
@@ -105,10 +105,8 @@ def run_stream(stories: List[Story], threshold: float = CONTAINMENT, window_days
     rules = collections.Counter()
     for story in sorted(stories, key=lambda s: (s.fetched_at or s.published, s.story_id)):
         ordered = fingerprint_step(recent.setdefault(story.feed_url, collections.OrderedDict()), story)
-        index.decide(story, None, ordered, epoch(story.fetched_at or story.published), window_days * DAY,
-                     threshold)
-        index.apply(index.meta_record(story))
-        events += index.cluster_changes(story, story.fetched_at or story.published)[1]
+        events += index.arrive(story, None, ordered, epoch(story.fetched_at or story.published),
+                               window_days * DAY, threshold, story.fetched_at or story.published)[1]
         clusters[story.story_id] = story.cluster_id
         rules[str(story.link_rule)] += 1
     run_stream.rules = dict(rules)

@@ -4,7 +4,7 @@
 
 Pushes generated stories (benchmarks/reprints, with length-skewed copies and same-outlet
 updates) through the streaming decision path in publication order — per feed boilerplate memory
-(`fingerprint_step`), then `StreamIndex.decide` + `cluster_changes` + the state row, with the
+(`fingerprint_step`), then `StreamIndex.arrive` (decide, cluster changes) + the state row, with the
 batched expiry `_NearDuplicates` does — spread evenly over `--days` days, and reports the CPU
 time per story for each day: the index grows for `--window` days and then holds, so a flat
 cost per story from one day to the next is what "cost does not grow with the window" means.
@@ -21,6 +21,7 @@ import time
 
 from benchmarks.dedupe_eval import item_to_story
 from benchmarks.reprints import generate
+from transforms.dedupe.fingerprint import CONTAINMENT
 from transforms.dedupe.stream import DAY, StreamIndex, epoch, fingerprint_step
 from transforms.records import UTC
 
@@ -45,9 +46,7 @@ def measure(originals: int, days: int, window_days: float, seed: int) -> dict:
         if index.oldest < index.newest - window_s - slack:
             index.expire(index.newest - window_s)
         ordered = fingerprint_step(recent.setdefault(s.feed_url, collections.OrderedDict()), s)
-        index.decide(s, None, ordered, when, window_s)
-        index.apply(index.meta_record(s))
-        index.cluster_changes(s, s.fetched_at)
+        index.arrive(s, None, ordered, when, window_s, CONTAINMENT, s.fetched_at)
         index.state_row(s.story_id)
         day = int((when - START.timestamp()) // DAY)
         per_day[day][0] += time.process_time() - t0

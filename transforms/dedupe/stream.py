@@ -295,6 +295,16 @@ class StreamIndex(NearDuplicateIndex):
         return (super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
                 + [("origin", c) + o for c, o in self.origins.items() if c in live_roots])
 
+    def arrive(self, story: Story, exact_of: Optional[str], ordered, when: float, window_s: float,
+               threshold: float, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
+        """A new story's whole decision, as _NearDuplicates makes it (and the benchmarks replay
+        it): `decide`, its meta record, its cluster changes. Returns (log records, events)."""
+        record = self.decide(story, exact_of, ordered, when, window_s, threshold)
+        meta = self.meta_record(story)
+        self.apply(meta)
+        changes, events = self.cluster_changes(story, at, run_id)
+        return [record, meta] + changes, events
+
     def cluster_changes(self, story: Story, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
         """After `decide`: the log records and cluster events (events.py) of what the story
         changed: the clusters it merged (every cluster it matched but the one it joined) and its
@@ -437,11 +447,8 @@ class _NearDuplicates(beam.DoFn):
             story.cluster_id = root or story.cluster_id or story.story_id
             records = [record] if record is not None else []
         else:
-            record = index.decide(story, exact_of, ordered, when, self._window_s, self._threshold)
-            meta = index.meta_record(story)
-            index.apply(meta)
-            changes, events = index.cluster_changes(story, story.fetched_at or _dt.datetime.now(UTC), self._token)
-            records = [record, meta] + changes
+            records, events = index.arrive(story, exact_of, ordered, when, self._window_s, self._threshold,
+                                           story.fetched_at or _dt.datetime.now(UTC), self._token)
             yield from events      # decisions too: written in the unit of the story that caused them
             (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
         for record in records:
