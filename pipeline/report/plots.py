@@ -1,4 +1,4 @@
-"""The report's plots: matplotlib (Agg, no pyplot) to inline SVG strings.
+"""The report's plots: matplotlib (its SVG backend, no pyplot, no Axes) to inline SVG strings.
 
 Each function returns one `<svg …>` element, ready to sit inside the page: no XML prolog, no
 width/height (the viewBox scales it to the page width), text as `<text>` in a generic
@@ -56,62 +56,96 @@ def _with_rc(fn):
     return wrapped
 
 
+class _Canvas:
+    """Draws in inches from the figure's top-left corner with figure-level artists only
+    (rectangles and text): no Axes, no ticks, no layout engine — a bar chart needs none of them,
+    and they are most of matplotlib's drawing time."""
+
+    def __init__(self, width: float, height: float):
+        from matplotlib.patches import Rectangle
+        self.fig, self.width, self.height, self._rect = _figure(width, height), width, height, Rectangle
+
+    def _xy(self, x: float, y: float) -> Tuple[float, float]:
+        return x / self.width, 1 - y / self.height
+
+    def bar(self, x: float, y: float, w: float, h: float, color: str) -> None:
+        """A filled rectangle whose top-left corner is (x, y), in inches."""
+        fx, fy = self._xy(x, y + h)
+        self.fig.add_artist(self._rect((fx, fy), w / self.width, h / self.height, color=color, lw=0))
+
+    def text(self, x: float, y: float, s: str, **kw) -> None:
+        self.fig.text(*self._xy(x, y), s, **kw)
+
+    def svg(self) -> str:
+        return _svg(self.fig)
+
+
 @_with_rc
 def bar_svg(items: Sequence[Tuple[str, float]], title: str, xlabel: str = "stories",
             limit: int = 10, share: Dict[str, float] = None) -> str:
     """Horizontal bars, biggest on top: the first `limit` items (the title says so when there
-    are more; the page's tables list them all — each bar costs matplotlib a few ms of text
-    layout). With `share` (label -> 0–1) each bar's value is followed by that share as a
-    percentage (an outlet's agency dependence)."""
+    are more; the page's tables list them all). With `share` (label -> 0–1) each bar's value is
+    followed by that share as a percentage (an outlet's agency dependence)."""
     items = list(items)
     if len(items) > limit:
         title = f"{title} (top {limit} of {len(items)})"
         items = items[:limit]
-    labels = [(label or "(none)")[:LABEL_CHARS] for label, _ in items][::-1]
-    values = [v for _, v in items][::-1]
-    width, height = 5.2, 0.44 + 0.2 * max(1, len(items))
-    fig = _figure(width, height)
-    left = min(0.45, (max((len(x) for x in labels), default=4) * CHAR_INCHES + 0.15) / width)
-    fig.subplots_adjust(left=left, right=0.9, top=1 - 0.32 / height, bottom=0.12 / height)
-    ax = fig.add_subplot(1, 1, 1)
-    y = list(range(len(values)))
-    ax.barh(y, values, color=COLORS["bar"], height=0.65)
-    ax.set_yticks(y, labels)
-    ax.tick_params(axis="y", length=0)
-    ax.set_xticks([])
-    ax.spines["bottom"].set_visible(False)
-    fig.text(0.01, 1 - 0.26 / height, title, fontsize=10, va="bottom")   # from the figure's edge: never cut
-    shares = [None] * len(values) if share is None else [share.get(label) for label, _ in items][::-1]
-    for yi, v, sh in zip(y, values, shares):
-        ax.text(v, yi, f" {v:g}" + ("" if sh is None else f" · {sh:.0%}"), va="center", fontsize=8,
-                color=COLORS["share"] if sh is not None and sh >= 0.5 else "#333")
-    ax.set_ylim(-0.6, len(values) - 0.4)
-    if values:
-        ax.set_xlim(0, max(values) * 1.02 or 1)
-    return _svg(fig)
+    row, top = 0.2, 0.34
+    width, height = 5.2, top + 0.1 + row * max(1, len(items))
+    c = _Canvas(width, height)
+    c.text(0.07, 0.26, title, fontsize=10, va="bottom")
+    labels = [(label or "(none)")[:LABEL_CHARS] for label, _ in items]
+    left = min(0.45 * width, max((len(x) for x in labels), default=4) * CHAR_INCHES + 0.15)
+    span = 0.9 * width - left                      # the biggest bar's length, room left for its value
+    biggest = max((v for _, v in items), default=0) or 1
+    for i, ((key, v), label) in enumerate(zip(items, labels)):
+        y = top + i * row
+        c.text(left - 0.05, y + row / 2, label, ha="right", va="center", fontsize=9)
+        length = span * v / biggest
+        c.bar(left, y + row * 0.175, length, row * 0.65, COLORS["bar"])
+        sh = None if share is None else share.get(key)
+        c.text(left + length, y + row / 2, f" {v:g}" + ("" if sh is None else f" · {sh:.0%}"), va="center",
+               fontsize=8, color=COLORS["share"] if sh is not None and sh >= 0.5 else "#333")
+    return c.svg()
 
 
 @_with_rc
 def runs_svg(runs: List[dict], panels: Sequence[Tuple[str, Sequence[str]]]) -> str:
     """Stacked bars per run (oldest left), one panel per (title, keys of each run's dict), one
-    above the other in one figure (one drawing, however many panels)."""
-    height = 1.9 * len(panels)
-    fig = _figure(5.2, height)
-    fig.subplots_adjust(left=0.09, right=0.99, top=1 - 0.5 / height, bottom=0.4 / height, hspace=0.9)
-    x = list(range(len(runs)))
-    ticks = sorted({0, len(runs) // 2, len(runs) - 1}) if len(runs) > 3 else x   # few labels: cheap, legible
-    for i, (title, keys) in enumerate(panels):
-        ax = fig.add_subplot(len(panels), 1, i + 1)
-        bottom = [0] * len(runs)
-        for key in keys:
-            values = [r.get(key, 0) for r in runs]
+    above the other in one drawing, each with its legend and a few run ids below."""
+    panel_h, plot_h, left, right = 1.9, 1.1, 0.45, 5.1
+    c = _Canvas(5.2, panel_h * len(panels))
+    slots = max(len(runs), 3)
+    slot = (right - left) / slots
+    bar_w = slot * (0.7 if len(runs) > 3 else 0.35)
+    ticks = sorted({0, len(runs) // 2, len(runs) - 1}) if len(runs) > 3 else range(len(runs))
+    for p, (title, keys) in enumerate(panels):
+        y0 = p * panel_h
+        base = y0 + 0.55 + plot_h                  # the panel's baseline, in inches from the top
+        c.text(0.07, y0 + 0.22, title, fontsize=10, va="bottom")
+        lx = 0.07
+        for key in keys:                           # the legend: a square and a name per key
             name = key.replace("feeds_", "")
-            ax.bar(x, values, bottom=bottom, color=COLORS.get(name), label=name.replace("_", " "),
-                   width=0.7 if len(runs) > 3 else 0.35)
-            bottom = [b + v for b, v in zip(bottom, values)]
-        ax.set_xlim(-0.6, max(len(runs), 3) - 0.4)
-        ax.set_xticks(ticks, [runs[t]["run_id"][:18] for t in ticks], fontsize=7)
-        ax.set_title(title, loc="left", fontsize=10, pad=16)
-        ax.legend(fontsize=7, frameon=False, ncols=len(keys), loc="lower left", bbox_to_anchor=(0, 1.0),
-                  borderaxespad=0.1, handlelength=1)
-    return _svg(fig)
+            c.bar(lx, y0 + 0.3, 0.1, 0.1, COLORS.get(name, COLORS["bar"]))
+            label = name.replace("_", " ")
+            c.text(lx + 0.14, y0 + 0.35, label, fontsize=7, va="center")
+            lx += 0.14 + len(label) * 0.06 + 0.2
+        totals = [sum(r.get(k, 0) for k in keys) for r in runs]
+        biggest = max(totals, default=0) or 1
+        c.text(left - 0.05, base - plot_h, f"{biggest:g}", ha="right", va="center", fontsize=7, color="#555")
+        c.text(left - 0.05, base, "0", ha="right", va="center", fontsize=7, color="#555")
+        c.bar(left, base, right - left, 0.01, "#999")
+        for i, r in enumerate(runs):
+            x, stacked = left + i * slot + (slot - bar_w) / 2, 0.0
+            for key in keys:
+                v = r.get(key, 0) or 0
+                if v:
+                    h = plot_h * v / biggest
+                    c.bar(x, base - stacked - h, bar_w, h, COLORS.get(key.replace("feeds_", ""), COLORS["bar"]))
+                    stacked += h
+        for t in ticks:                            # the outer labels aligned with their bars' outer edges
+            x, ha = ((left + t * slot + (slot - bar_w) / 2, "left") if t == 0 and len(runs) > 3 else
+                     (left + t * slot + (slot + bar_w) / 2, "right") if t == len(runs) - 1 and len(runs) > 3 else
+                     (left + t * slot + slot / 2, "center"))
+            c.text(x, base + 0.08, runs[t]["run_id"][:18], ha=ha, va="top", fontsize=7)
+    return c.svg()
