@@ -11,6 +11,7 @@ from transforms.dedupe.state import ReadState, ReadValidators, WriteState, delta
 from transforms.enrich import FetchArticles
 from transforms.fetch import validators_of
 from transforms.parse import FollowDiscovered
+from transforms.provenance import Provenance
 
 
 def fetch_settings(opts: WirefeedOptions) -> FetchSettings:
@@ -49,6 +50,8 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
     deduped = enriched["stories"] | "Dedupe" >> Dedupe(
         remembered, as_of=as_of, window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold,
         run_id=run_id)
+    provenance = {"stories": deduped["stories"], "state_rows": deduped["state_rows"]} | "Provenance" >> Provenance(
+        as_of, run_id)
 
     staged_state = ({"rows": deduped["state_rows"], "validators_old": validators,
                      "validators_new": ((parsed["documents"], followed["documents"]) | "Validated" >> beam.Flatten()
@@ -60,7 +63,8 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
                     | "DeadLetters" >> beam.Flatten())
     statuses = (fetched["status"], parsed["status"], followed["status"]) | "FeedStatuses" >> beam.Flatten()
     return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,
-             "state_receipts": staged_state, "cluster_events": deduped["events"]}
+             "state_receipts": staged_state, "cluster_events": deduped["events"],
+             "provenance": provenance}
             | "WritePartitioned" >> WritePartitioned(
                 opts.output, run_id, formats=opts.format.split(","), header=header,
                 shards=opts.shards, state_dir=state_dir, folded=deltas))

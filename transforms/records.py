@@ -123,6 +123,27 @@ class ClusterEvent:
 
 
 @dataclass
+class ProvenanceRow:
+    """A row of a provenance table (transforms/provenance): `table` is "clusters" (one row per
+    cluster touched) or "reprints" (one row per copy measured against its cluster's origin);
+    `row` holds the table's columns (transforms/write/schema.py)."""
+    table: str
+    row: dict
+
+    @property
+    def key(self) -> str:
+        return self.row["cluster_id"] if self.table == "clusters" else self.row["story_id"]
+
+    @property
+    def date(self) -> str:
+        """The partition date: a cluster's first publication, a reprint's publication (else the
+        time it was measured)."""
+        when = self.row.get("first_published" if self.table == "clusters" else "published")
+        when = when or self.row.get("updated_at")
+        return when.astimezone(UTC).date().isoformat() if when else "1970-01-01"
+
+
+@dataclass
 class FeedStatus:
     """How one feed of the list fared; exactly one per FeedSource reaches the summary."""
     location: str

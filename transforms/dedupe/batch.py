@@ -111,7 +111,8 @@ class _ByRoot(beam.DoFn):
             yield beam.pvalue.TaggedOutput("remembered", Remembered(root, (label_id(fp.label), label)))
             return
         language = stories[0].language if stories else None
-        yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of, language))
+        yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of, language,
+                                                          stories[0] if stories else None))
         for story in stories:
             yield Member(root, (story, fp.shingles, fp.n_shingles))
 

@@ -23,7 +23,8 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedupe.candidates import Fingerprint
-from transforms.records import redact_url
+from transforms.provenance.alignment import state_columns
+from transforms.records import redact_text, redact_url
 from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, staging_root
 
@@ -39,7 +40,20 @@ STATE_SCHEMA = pa.schema([
     pa.field("sketch", pa.list_(pa.uint32())),
     pa.field("keys", pa.list_(pa.int64())),
     pa.field("language", pa.string()),      # null in generations written before streams read state
+    # Provenance (transforms/provenance/alignment.py state_columns): what a later reprint is
+    # measured against. Null in generations written before them (their stories are not measured).
+    pa.field("title", pa.string()),
+    pa.field("published", pa.timestamp("us", tz="UTC")),
+    pa.field("source_name", pa.string()),
+    pa.field("agencies", pa.list_(pa.string())),
+    pa.field("credit", pa.string()),
+    pa.field("sentences", pa.list_(pa.int64())),            # normalised-sentence hashes, in order
+    pa.field("sentence_tokens", pa.list_(pa.list_(pa.uint32()))),  # each sentence's word hashes
+    pa.field("lead_sentences", pa.int32()),                 # sentences of the first paragraph
+    pa.field("boilerplate", pa.list_(pa.int64())),          # hashes of its boilerplate sentences
 ])
+PROVENANCE_COLUMNS = ("title", "published", "source_name", "agencies", "credit", "sentences", "sentence_tokens",
+                      "lead_sentences", "boilerplate")
 DELTAS = "deltas"
 
 
@@ -172,15 +186,23 @@ def redacted_row(row: dict) -> dict:
     here too."""
     key = row["root_key"]
     redacted = "|".join(redact_url(part) for part in key.split("|")) if "://" in key else key
+    name = row.get("source_name")
+    if name and ("://" in name or "=" in name) and redact_text(name) != name:
+        row = dict(row, source_name=redact_text(name))      # a feed's URL when it has no title
     return row if redacted == key else dict(row, root_key=redacted)
 
 
-def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime, language: Optional[str] = None) -> dict:
+def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime, language: Optional[str] = None,
+              story=None) -> dict:
+    """A new story's state row; with `story`, its provenance columns too."""
     from transforms.dedupe.fingerprint import sketch
-    return {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
-            "content_key": fp.content_key, "feed_agency": fp.feed_agency,
-            "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys),
-            "language": language}
+    row = {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
+           "content_key": fp.content_key, "feed_agency": fp.feed_agency,
+           "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys),
+           "language": language}
+    if story is not None:
+        row.update(state_columns(story))
+    return row
 
 
 def row_fingerprint(row: dict) -> Fingerprint:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import zlib
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -21,11 +22,14 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
-from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, FeedStatus, Tally,
-                                redact_text, redact_url)
-from transforms.write.schema import EVENT_SCHEMA, STORY_SCHEMA, dead_letter_row, event_row, json_default, story_row
+from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, FeedStatus,
+                                ProvenanceRow, Tally, redact_text, redact_url)
+from transforms.write.schema import (EVENT_SCHEMA, PROVENANCE_SCHEMAS, STORY_SCHEMA, dead_letter_row, event_row,
+                                     json_default, provenance_row, story_row)
 
-TABLES = ("stories", "duplicates", "dead_letter")
+PROVENANCE_TABLES = ("clusters", "reprints")    # transforms/provenance: Parquet only
+TABLES = ("stories", "duplicates", "dead_letter") + PROVENANCE_TABLES
+VERBATIM = 0.8        # a reprint keeping this share of its origin's sentences is verbatim (by_outlet)
 EVENTS = "cluster_events"          # written only when a cluster changes after its rows (dedupe/events.py)
 ROW_GROUP = 10_000
 
@@ -40,6 +44,8 @@ class PartitionWritten:
     by_language: Dict[str, int] = field(default_factory=dict)
     by_agency: Dict[str, int] = field(default_factory=dict)
     by_outlet: Dict[str, List[int]] = field(default_factory=dict)  # source_name -> [stories, agency-sourced]
+    # reprints/ partitions: source_name -> [verbatim reprints, lag seconds of each reprint (None: unknown)]
+    reprints_by_outlet: Dict[str, list] = field(default_factory=dict)
     flags: Dict[str, int] = field(default_factory=dict)
 
 
@@ -100,6 +106,8 @@ def partition_key(record, shards: int):
         return ("dead_letter", record.date, "", 0)
     if isinstance(record, ClusterEvent):
         return (EVENTS, record.date, "", 0)
+    if isinstance(record, ProvenanceRow):
+        return (record.table, record.date, "", zlib.crc32(record.key.encode("utf-8")) % shards if shards > 1 else 0)
     date, lang = record.partition()
     table = "stories" if record.disposition == CANONICAL else "duplicates"
     shard = int(record.story_id[:8], 16) % shards if shards > 1 else 0
@@ -136,6 +144,8 @@ def write_partition(output: str, run_id: str, formats: Tuple[str, ...], key, rec
     folder = [table, f"date={date}"] + ([f"lang={lang}"] if table in ("stories", "duplicates") else [])
     staged_dir = join(staging_root(output, run_id), *folder)
     final_dir = join(output, *folder)
+    if table in PROVENANCE_TABLES:
+        return _write_provenance(table, name, staged_dir, final_dir, records)
     records = list(records) if table == "dead_letter" else sorted(records, key=lambda s: s.story_id)
     receipt = PartitionWritten(table=table, files=[], rows=len(records))
     if table == EVENTS:            # a cluster change (dedupe/events.py): Parquet only
@@ -168,6 +178,30 @@ def write_partition(output: str, run_id: str, formats: Tuple[str, ...], key, rec
     return receipt
 
 
+def _write_provenance(table: str, name: str, staged_dir: str, final_dir: str, records) -> PartitionWritten:
+    """A provenance table's partition (Parquet only). Of several rows of one key (a stream's
+    snapshots of a cluster in one unit) the last measured is kept."""
+    newest: Dict[str, ProvenanceRow] = {}
+    for record in records:
+        have = newest.get(record.key)
+        if have is None or (record.row.get("updated_at") or _EPOCH) >= (have.row.get("updated_at") or _EPOCH):
+            newest[record.key] = record
+    rows = [provenance_row(newest[k]) for k in sorted(newest)]
+    receipt = PartitionWritten(table=table, files=[], rows=len(rows))
+    if table == "reprints":
+        for row in rows:
+            outlet = receipt.reprints_by_outlet.setdefault(row["source_name"] or "", [0, []])
+            outlet[0] += int(row["kept_share"] is not None and row["kept_share"] >= VERBATIM)
+            outlet[1].append(row["lag_seconds"])
+    staged = join(staged_dir, name + ".parquet")
+    _write_parquet(staged, rows, PROVENANCE_SCHEMAS[table])
+    receipt.files.append((staged, join(final_dir, name + ".parquet")))
+    return receipt
+
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class _WritePartition(beam.DoFn):
     def __init__(self, output: str, run_id: str, formats: Tuple[str, ...]):
         self._output = output
@@ -187,7 +221,8 @@ class RunSummaryFn(beam.CombineFn):
                            "feeds_failed": 0, "entries_total": 0, "stories": 0,
                            "duplicates": 0, "already_seen": 0, "dead_letters": 0,
                            "entry_dead_letters": 0, "bozo_feeds": 0, "fetch_retries": 0},
-                "by_language": {}, "by_agency": {}, "by_outlet": {}, "quality": {}, "files": [],
+                "by_language": {}, "by_agency": {}, "by_outlet": {}, "reprints_by_outlet": {}, "quality": {},
+                "files": [],
                 "permanent_redirects": [], "discovered_feeds": [], "feeds": {}}
 
     @staticmethod
@@ -201,6 +236,13 @@ class RunSummaryFn(beam.CombineFn):
             counts = target.setdefault(name, [0, 0])
             counts[0] += n
             counts[1] += k
+
+    @staticmethod
+    def _add_reprints(target: Dict[str, list], source: Dict[str, list]):
+        for name, (verbatim, lags) in source.items():
+            have = target.setdefault(name, [0, []])
+            have[0] += verbatim
+            have[1].extend(lags)
 
     def add_input(self, acc, record):
         c = acc["counts"]
@@ -222,6 +264,9 @@ class RunSummaryFn(beam.CombineFn):
                 c["entry_dead_letters"] += record.entry_rows
             elif record.table == EVENTS:
                 c[EVENTS] = c.get(EVENTS, 0) + record.rows
+            elif record.table in PROVENANCE_TABLES:
+                c[record.table] = c.get(record.table, 0) + record.rows
+                self._add_reprints(acc.setdefault("reprints_by_outlet", {}), record.reprints_by_outlet)
             elif record.table in ("state", "state_validators"):
                 key = "state_rows" if record.table == "state" else "state_validators"
                 c[key] = c.get(key, 0) + record.rows
@@ -243,6 +288,7 @@ class RunSummaryFn(beam.CombineFn):
             for key in ("by_language", "by_agency", "quality"):
                 self._add(merged[key], acc[key])
             self._add_outlets(merged["by_outlet"], acc["by_outlet"])
+            self._add_reprints(merged["reprints_by_outlet"], acc.get("reprints_by_outlet", {}))
             merged["files"].extend(acc["files"])
             merged["permanent_redirects"].extend(acc["permanent_redirects"])
             merged["discovered_feeds"].extend(acc["discovered_feeds"])
@@ -257,9 +303,23 @@ class RunSummaryFn(beam.CombineFn):
             acc[key] = dict(sorted(acc[key].items(), key=lambda kv: (-kv[1], kv[0])))
         out = dict(acc)   # by_outlet changes shape: the accumulator itself keeps [stories, agency-sourced]
         out["feeds"] = [acc["feeds"][k] for k in sorted(acc["feeds"])]
-        out["by_outlet"] = {name: {"stories": n, "agency_sourced": k, "share": round(k / n, 3) if n else 0.0}
+        reprints = out.pop("reprints_by_outlet", None) or {}
+        out["by_outlet"] = {name: dict({"stories": n, "agency_sourced": k, "share": round(k / n, 3) if n else 0.0},
+                                       **outlet_reprints(*reprints.get(name, (0, []))))
                             for name, (n, k) in sorted(acc["by_outlet"].items(), key=lambda kv: (-kv[1][0], kv[0]))}
         return out
+
+
+def outlet_reprints(verbatim: int, lags: list) -> dict:
+    """The provenance part of an outlet's by_outlet line: its reprints (rows of reprints/), the
+    share of them keeping >= 80 % of their origin's sentences, the median lag behind the origin."""
+    known = sorted(x for x in lags if x is not None)
+    median = None
+    if known:
+        mid = len(known) // 2
+        median = known[mid] if len(known) % 2 else (known[mid - 1] + known[mid]) / 2
+    return {"reprints": len(lags), "verbatim_share": round(verbatim / len(lags), 3) if lags else None,
+            "median_lag_seconds": None if median is None else round(median, 1)}
 
 
 def summary_record(header: dict, summary: dict, files_written: int) -> dict:
@@ -300,8 +360,8 @@ class _Commit(beam.DoFn):
 
 
 class WritePartitioned(beam.PTransform):
-    """{'stories', 'dead_letter', 'status'[, 'state_receipts', 'cluster_events']} -> committed
-    tables + runs/RUN_ID.json.
+    """{'stories', 'dead_letter', 'status'[, 'state_receipts', 'cluster_events', 'provenance']} ->
+    committed tables + runs/RUN_ID.json.
 
     'state_receipts' are the staged files of the next state generation (WriteState); the commit
     moves them into `state_dir` and switches CURRENT to them.
@@ -325,9 +385,10 @@ class WritePartitioned(beam.PTransform):
         stories, dead, status = inputs["stories"], inputs["dead_letter"], inputs["status"]
         shards = self._shards
         events = inputs.get("cluster_events")
+        provenance = inputs.get("provenance")     # ProvenanceRow: clusters/ and reprints/
         written_rows = (
             (stories | "NotAlreadySeen" >> beam.Filter(lambda s: s.disposition in (CANONICAL, DUPLICATE)),
-             dead) + ((events,) if events is not None else ())
+             dead) + ((events,) if events is not None else ()) + ((provenance,) if provenance is not None else ())
             | "AllRows" >> beam.Flatten()
             | "KeyByPartition" >> beam.Map(lambda r: (partition_key(r, shards), r))
             | "GroupByPartition" >> beam.GroupByKey()

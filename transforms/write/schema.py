@@ -111,3 +111,55 @@ def json_default(value: Any):
     if isinstance(value, _dt.datetime):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# Provenance tables (transforms/provenance; README, "Provenance tables").
+CLUSTER_SCHEMA = pa.schema([
+    pa.field("cluster_id", pa.string(), nullable=False),
+    pa.field("origin_story_id", pa.string(), nullable=False),
+    pa.field("origin_agency", pa.string()),
+    pa.field("origin_source_name", pa.string()),
+    pa.field("first_published", _TS),
+    pa.field("last_published", _TS),
+    pa.field("n_outlets", pa.int64()),
+    pa.field("n_copies", pa.int64()),
+    pa.field("languages", _STRINGS),
+    pa.field("headlines", pa.list_(pa.struct([pa.field("headline", pa.string()), pa.field("count", pa.int64())]))),
+    pa.field("updated_at", _TS),
+    pa.field("run_id", pa.string()),
+])
+REPRINT_SCHEMA = pa.schema([
+    pa.field("story_id", pa.string(), nullable=False),
+    pa.field("cluster_id", pa.string(), nullable=False),
+    pa.field("origin_story_id", pa.string(), nullable=False),
+    pa.field("source_name", pa.string()),
+    pa.field("origin_source_name", pa.string()),
+    pa.field("published", _TS),
+    pa.field("lag_seconds", pa.float64()),
+    pa.field("origin_sentences", pa.int64()),
+    pa.field("sentences_kept", pa.int64()),
+    pa.field("kept_share", pa.float64()),
+    pa.field("lead_only", pa.bool_()),
+    pa.field("sentences_added", pa.int64()),
+    pa.field("first_added_sentence", pa.string()),
+    pa.field("headline_changed", pa.bool_()),
+    pa.field("credit_change", pa.string()),
+    pa.field("boilerplate_removed", pa.bool_()),
+    pa.field("disposition", pa.string()),
+    pa.field("updated_at", _TS),
+    pa.field("run_id", pa.string()),
+])
+PROVENANCE_SCHEMAS = {"clusters": CLUSTER_SCHEMA, "reprints": REPRINT_SCHEMA}
+_PROVENANCE_TEXTS = {"origin_source_name": redact_text, "source_name": redact_text}
+
+
+def provenance_row(record) -> Dict[str, Any]:
+    """A ProvenanceRow as a dict of exactly its table's columns (outlet names redacted as the
+    story tables' source_name)."""
+    row = {name: _scrub(record.row.get(name)) for name in PROVENANCE_SCHEMAS[record.table].names}
+    for name, redact in _PROVENANCE_TEXTS.items():
+        if name in row:
+            row[name] = redact(row[name])
+    if record.table == "clusters":
+        row["headlines"] = [{"headline": _scrub(h["headline"]), "count": h["count"]} for h in row["headlines"] or ()]
+    return row
