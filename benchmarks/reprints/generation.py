@@ -97,6 +97,9 @@ class Item:
     url: str                # distinct per item
     kind: str               # "original", "reprint:<tokens>", "negative:<type>"
     near: Optional[str] = None  # negatives: id of the item they were built to resemble
+    # Reprints made by _make_reprint: what the edits did to the original (provenance truth):
+    # {"origin_sentences", "kept", "kept_share", "lead_only", "headline_changed"}; None otherwise.
+    truth: Optional[dict] = None
 
 
 @dataclass
@@ -119,6 +122,7 @@ class _Draft:
     dateline: str = ""
     outlet: Optional[str] = None
     has_about: bool = False
+    truth: Optional[dict] = None
 
 
 def _slug(s: str, max_words: int = 9) -> str:
@@ -140,6 +144,13 @@ def _render_original(st: Story, dateline: str) -> Tuple[str, str]:
 def _make_reprint(r: random.Random, orig: _Draft, outlet: Outlet, cluster: str) -> _Draft:
     st = orig.story
     paras = [list(p) for p in st.paras]
+    # Truth: each sentence's index among the original's sentences (None: not the original's),
+    # kept in step with `paras` through every edit below.
+    flat_orig = [s for p in st.paras for s in p]
+    ids, k = [], 0
+    for p in st.paras:
+        ids.append(list(range(k, k + len(p))))
+        k += len(p)
     multi = len(paras) >= 2
     tokens: List[str] = []
     g = Grammar(r, st.topic)
@@ -152,20 +163,26 @@ def _make_reprint(r: random.Random, orig: _Draft, outlet: Outlet, cluster: str) 
             if n < len(paras):
                 mode = f"truncate{n}"
                 paras = paras[:n]
+                ids = ids[:n]
         elif k < 0.42:
             mode = "summary-only"
     tokens.append(mode)
     if mode == "summary-only":
         paras = [sentences(st.teaser)]
+        ids = [[flat_orig.index(x) if x in flat_orig else None for x in paras[0]]]
     title = st.title
     if r.random() < 0.4:
         title = headline_unlike(r, g, st.title)
         tokens.append("headline")
     if mode == "full" and len(paras) >= 3 and r.random() < 0.3:
-        del paras[randint(r, 1, len(paras) - 2)]
+        gone = randint(r, 1, len(paras) - 2)
+        del paras[gone]
+        del ids[gone]
         tokens.append("drop-para")
     if mode != "summary-only" and r.random() < 0.25:
-        paras.insert(randint(r, 1, len(paras)), g.paragraph(1, 3))
+        at = randint(r, 1, len(paras))
+        paras.insert(at, g.paragraph(1, 3))
+        ids.insert(at, [None] * len(paras[at]))
         tokens.append("insert-para")
     # boilerplate
     top: List[str] = []
@@ -217,6 +234,8 @@ def _make_reprint(r: random.Random, orig: _Draft, outlet: Outlet, cluster: str) 
             p = choice(r, cands)
             i = randint(r, 0, len(p) - 2)
             p[i], p[i + 1] = p[i + 1], p[i]
+            q = ids[next(n for n, x in enumerate(paras) if x is p)]
+            q[i], q[i + 1] = q[i + 1], q[i]
             tokens.append("sentence-swap")
     if r.random() < 0.2 and change_number(r, paras):
         tokens.append("number-change")
@@ -230,11 +249,17 @@ def _make_reprint(r: random.Random, orig: _Draft, outlet: Outlet, cluster: str) 
     else:
         summary = text
     delay = _dt.timedelta(minutes=2 + min(int(r.expovariate(1 / 240)), 4 * 24 * 60))
+    kept = sorted({i for q in ids for i in q if i is not None})
+    lead = len(st.paras[0])
+    truth = {"origin_sentences": len(flat_orig), "kept": len(kept),
+             "kept_share": len(kept) / len(flat_orig) if flat_orig else 1.0,
+             "lead_only": bool(kept) and len(st.paras) >= 2 and kept[-1] < lead and len(kept) < len(flat_orig),
+             "headline_changed": "headline" in tokens}
     return _Draft(cluster=cluster, source_name=outlet.name, feed_url=outlet.feed_url,
                   is_agency_feed=False, agency=orig.agency, title=title, summary=summary,
                   text=text, published=orig.published + delay, kind="reprint:" + "+".join(tokens),
                   domain=outlet.domain, section=outlet.section, outlet=outlet.name,
-                  has_about=has_about)
+                  has_about=has_about, truth=truth)
 
 
 def _pick_agency(r: random.Random, exclude: Optional[str] = None) -> str:
@@ -372,7 +397,7 @@ def generate(n_originals: int, seed: int = 0, reprints_per_original=(0, 6),
                           feed_url=d.feed_url, is_agency_feed=d.is_agency_feed, agency=d.agency,
                           title=d.title, summary=d.summary, text=d.text, published=d.published,
                           url=url, kind=d.kind,
-                          near=ids[d.near] if d.near is not None else None))
+                          near=ids[d.near] if d.near is not None else None, truth=d.truth))
     return items
 
 

@@ -67,8 +67,11 @@ from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import label_id, order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
 from transforms.dedupe.index import NearDuplicateIndex
-from transforms.dedupe.state import frozen_root, redacted_row, remembered_rows
-from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, Story, safe_language
+from transforms.dedupe.state import PROVENANCE_COLUMNS, frozen_root, redacted_row, remembered_rows
+from transforms.provenance.alignment import copy_columns, copy_of_row, copy_of_story
+from transforms.provenance.rows import cluster_rows
+from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, ProvenanceRow, Story,
+                                safe_language)
 
 __all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "identity_step", "remembered_snapshot"]
 
@@ -268,12 +271,16 @@ class StreamIndex(NearDuplicateIndex):
         super().__init__()
         self.meta: Dict[str, tuple] = {}
         self.origins: Dict[str, Tuple[str, str]] = {}     # cluster -> (origin rank, origin story)
+        self.copies: Dict[str, Any] = {}    # story -> provenance Copy (transforms/provenance), "prov" records
 
     def apply(self, record: tuple) -> None:
         kind = record[0]
         if kind == "meta":
             _, sid, root_key, agency, language = record
             self.meta[sid] = (root_key, agency, language)
+        elif kind == "prov":
+            _, sid, copy = record
+            self.copies[sid] = copy
         elif kind == "origin":
             _, cluster, rank, sid = record
             if cluster not in self.origins or (rank, sid) < self.origins[cluster]:
@@ -293,6 +300,7 @@ class StreamIndex(NearDuplicateIndex):
     def records(self):
         live_roots = {e[2] for e in self.entries.values()}
         return (super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
+                + [("prov", sid, c) for sid, c in self.copies.items() if sid in self.entries]
                 + [("origin", c) + o for c, o in self.origins.items() if c in live_roots])
 
     def arrive(self, story: Story, exact_of: Optional[str], ordered, when: float, window_s: float,
@@ -303,7 +311,24 @@ class StreamIndex(NearDuplicateIndex):
         meta = self.meta_record(story)
         self.apply(meta)
         changes, events = self.cluster_changes(story, at, run_id)
-        return [record, meta] + changes, events
+        prov, rows = self.provenance(story, at, run_id)
+        self.provenance_rows = rows
+        return [record, meta] + changes + [prov], events
+
+    def provenance(self, story: Story, at: _dt.datetime, run_id: str = "") -> Tuple[tuple, List[ProvenanceRow]]:
+        """After `cluster_changes`: the story's "prov" record (its provenance Copy, kept for the
+        later members of its cluster and for its state row) and its cluster's provenance rows,
+        measured on arrival against the cluster's current origin (provenance/rows.py, as batch):
+        a clusters/ row with the members the index holds, the story's reprints/ row, and — when
+        the story becomes the origin (an agency item after its reprints) — every other member's
+        row measured again against it. A reader keeps the newest row per key (`updated_at`)."""
+        copy = copy_of_story(story)
+        cluster = story.cluster_id or story.story_id
+        others = [self.copies.get(sid) for sid, e in self.entries.items() if e[2] == cluster and sid != story.story_id]
+        rows = cluster_rows(cluster, [copy], others, at, run_id)
+        record = ("prov", story.story_id, copy._replace(texts=(), remembered=True, disposition=""))
+        self.apply(record)
+        return record, rows
 
     def cluster_changes(self, story: Story, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
         """After `decide`: the log records and cluster events (events.py) of what the story
@@ -335,13 +360,16 @@ class StreamIndex(NearDuplicateIndex):
         gone = super().expire(before)
         for sid in gone:
             self.meta.pop(sid, None)
+            self.copies.pop(sid, None)
         return gone
 
     @staticmethod
     def seed_records(row: dict) -> List[tuple]:
         """The log records that remember a state row of an earlier run."""
         sid = row["story_id"]
-        return [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
+        copy = copy_of_row(row)
+        prov = [("prov", sid, copy)] if copy is not None else []
+        return prov + [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
                  int(row["n_shingles"] or 0), tuple(int(k) for k in row["keys"] or ()), row["content_key"],
                  row["feed_agency"]),
                 ("meta", sid, row["root_key"], row["feed_agency"], row.get("language")),
@@ -363,11 +391,13 @@ class StreamIndex(NearDuplicateIndex):
         if e is None or m is None:
             return None
         root_key, agency, language = m
-        return redacted_row({"story_id": sid, "root_key": root_key,
-                             "seen_at": _dt.datetime.fromtimestamp(e[0], UTC), "content_key": e[6],
-                             "feed_agency": agency, "n_shingles": int(e[4]),
-                             "sketch": [int(x) for x in e[3]], "keys": [int(k) for k in e[5]],
-                             "language": language})
+        copy = self.copies.get(sid)
+        prov = copy_columns(copy) if copy is not None else dict.fromkeys(PROVENANCE_COLUMNS)
+        return redacted_row(dict({"story_id": sid, "root_key": root_key,
+                                  "seen_at": _dt.datetime.fromtimestamp(e[0], UTC), "content_key": e[6],
+                                  "feed_agency": agency, "n_shingles": int(e[4]),
+                                  "sketch": [int(x) for x in e[3]], "keys": [int(k) for k in e[5]],
+                                  "language": language}, **prov))
 
 
 class _NearDuplicates(beam.DoFn):
@@ -450,6 +480,7 @@ class _NearDuplicates(beam.DoFn):
             records, events = index.arrive(story, exact_of, ordered, when, self._window_s, self._threshold,
                                            story.fetched_at or _dt.datetime.now(UTC), self._token)
             yield from events      # decisions too: written in the unit of the story that caused them
+            yield from index.provenance_rows     # clusters/ and reprints/ rows, in the same unit
             (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
         for record in records:
             log_state.add(record)

@@ -182,9 +182,12 @@ def _write_provenance(table: str, name: str, staged_dir: str, final_dir: str, re
     """A provenance table's partition (Parquet only). Of several rows of one key (a stream's
     snapshots of a cluster in one unit) the last measured is kept."""
     newest: Dict[str, ProvenanceRow] = {}
+
+    def rank(r: ProvenanceRow):
+        return (r.row.get("updated_at") or _EPOCH, r.row.get("n_copies") or 0)
     for record in records:
         have = newest.get(record.key)
-        if have is None or (record.row.get("updated_at") or _EPOCH) >= (have.row.get("updated_at") or _EPOCH):
+        if have is None or rank(record) >= rank(have):
             newest[record.key] = record
     rows = [provenance_row(newest[k]) for k in sorted(newest)]
     receipt = PartitionWritten(table=table, files=[], rows=len(rows))

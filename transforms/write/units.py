@@ -46,7 +46,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, Story
+from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, ProvenanceRow, Story
 from transforms.write.commit import (commit, join, mkdirs_quietly, read_text, staging_root, summary_path,
                                      write_text_atomically)
 from transforms.write.partitioned import (TABLES, PartitionWritten, RunSummaryFn, Tally, partition_key,
@@ -98,7 +98,8 @@ def commit_unit(output: str, run_id: str, formats, shards: int, stories: List[St
               "counts": {"stories": sum(1 for s in stories if s.disposition == CANONICAL),
                          "duplicates": sum(1 for s in stories if s.disposition == DUPLICATE),
                          "dead_letters": len(dead), "state_rows": len(state_rows),
-                         "cluster_events": len(events)},
+                         "cluster_events": sum(1 for e in events if isinstance(e, ClusterEvent)),
+                         "provenance_rows": sum(1 for e in events if isinstance(e, ProvenanceRow))},
               "files": sorted(final for _, final in files)}
     folders = {join(output, t) for t in TABLES + ("runs",)}
     commit(output, name, files, folders, record, None, record_path=join(units_folder(output, run_id), unit + ".json"))
@@ -112,6 +113,9 @@ def record_id(record) -> str:
         return "s:" + record.story_id
     if isinstance(record, ClusterEvent):
         return f"e:{record.cluster_id}|{record.event}|{record.target}|{record.story_id}"
+    if isinstance(record, ProvenanceRow):
+        return (f"p:{record.table}|{record.key}|{record.row.get('updated_at')}|{record.row.get('n_copies')}"
+                f"|{record.row.get('origin_story_id')}")
     if isinstance(record, DeadLetter):
         return "d:" + hashlib.sha256("|".join(str(x) for x in (record.stage, record.source, record.entry,
                                                                 record.error, record.at)).encode()).hexdigest()[:24]
@@ -181,7 +185,7 @@ class _CommitUnits(beam.DoFn):
             stories = [r for r in records if isinstance(r, Story)]
             dead = [r for r in records if isinstance(r, DeadLetter)]
             rows = [r for r in records if isinstance(r, dict)]
-            events = [r for r in records if isinstance(r, ClusterEvent)]
+            events = [r for r in records if isinstance(r, (ClusterEvent, ProvenanceRow))]   # partitioned alike
             receipts, ids = commit_unit(self._output, self._run_id, self._formats, self._shards, stories, dead,
                                         rows, self._state_dir, self._state_schema, events)
             self._committed.update(ids)
