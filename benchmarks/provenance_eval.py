@@ -35,7 +35,13 @@ import apache_beam as beam
 from benchmarks.dedupe_eval import item_to_story
 from benchmarks.reprints import Item, generate
 from transforms.dedupe import Dedupe
-from transforms.provenance import NEAR_MATCH, Provenance, choose_origin, copy_of_story, measure
+from transforms.provenance import (
+    NEAR_MATCH,
+    Provenance,
+    choose_origin,
+    copy_of_story,
+    measure,
+)
 
 
 def _pr(pairs) -> Dict[str, float]:

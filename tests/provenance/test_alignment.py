@@ -4,9 +4,22 @@ import datetime as _dt
 
 import pytest
 
-from transforms.provenance import (align, choose_origin, cluster_row, cluster_rows, copy_of_row, copy_of_story,
-                                   measure, split_sentences)
-from transforms.provenance.alignment import copy_columns, credit_change, is_boilerplate, normalise_title
+from transforms.provenance import (
+    align,
+    choose_origin,
+    cluster_row,
+    cluster_rows,
+    copy_of_row,
+    copy_of_story,
+    measure,
+    split_sentences,
+)
+from transforms.provenance.alignment import (
+    copy_columns,
+    credit_change,
+    is_boilerplate,
+    normalise_title,
+)
 from transforms.provenance.sentences import normalise, sentence_hash, strip_dateline
 from transforms.records import CANONICAL, DUPLICATE, Story
 
