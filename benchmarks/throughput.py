@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.throughput [--n 20000] [--repeats 3] [--keep DIR]
         [--profile] [--parts] [--only pipeline|baseline]
-        [--ablate language,fingerprint,pickling,pairs,buckets|all]
+        [--ablate language,fingerprint,pickling,pairs,buckets,provenance|all]
         [--beam-args "--direct_num_workers=2 --direct_running_mode=multi_processing"]
 
 1. Builds a corpus of N stories as feed files: the 47 real feeds of
@@ -18,7 +18,8 @@
        transforms.dedupe.candidates.fingerprint_feed per feed, and the same Parquet partitions
        (date, lang) written with pyarrow from transforms.write.schema.story_row / STORY_SCHEMA.
    With --ablate, also each of them with one optimisation switched back to the code it replaced
-   (benchmarks/throughput_reference.py), to show what each one buys end to end.
+   (benchmarks/throughput_reference.py), to show what each one buys end to end; `provenance`
+   runs the pipeline without the provenance tables and state columns (what they cost).
 3. Prints stories/s (wall clock, median of --repeats) and stories per CPU-second (user + system
    time of the child, i.e. per core), the ratio (a)/(b), peak memory, the per-stage share of
    the baseline's CPU time (stage timers), the pipeline's CPU time per fused Beam stage, and
@@ -298,7 +299,7 @@ def main(argv=None):
         ablations = list(ABLATIONS) if a.ablate == "all" else [x for x in a.ablate.split(",") if x]
         variants = [(m, ()) for m in modes]
         for x in ablations:
-            variants += [(m, (x,)) for m in modes if not (m == "baseline" and x in ("pickling", "pairs", "buckets"))]
+            variants += [(m, (x,)) for m in modes if not (m == "baseline" and x in ("pickling", "pairs", "buckets", "provenance"))]
         runs = {v: [] for v in variants}
         for r in range(a.repeats):
             for v in (variants if r % 2 == 0 else variants[::-1]):

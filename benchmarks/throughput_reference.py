@@ -14,7 +14,7 @@ import numpy as np
 
 from transforms.dedupe.candidates import CandidatePairs
 
-ABLATIONS = ("language", "fingerprint", "pickling", "pairs", "buckets")
+ABLATIONS = ("language", "fingerprint", "pickling", "pairs", "buckets", "provenance")
 
 
 def _ref_shingles(text: str) -> np.ndarray:
@@ -141,6 +141,19 @@ def ablate(names) -> None:
             import transforms.dedupe.candidates
             transforms.dedupe.batch.fingerprint_feed = _ref_fingerprint_feed
             transforms.dedupe.candidates.fingerprint_feed = _ref_fingerprint_feed
+        elif name == "provenance":           # no provenance tables nor state columns (before issue 15)
+            import apache_beam as beam
+            import pipeline.build
+            import transforms.dedupe.state
+
+            class _NoProvenance(beam.PTransform):
+                def __init__(self, *args, **kwargs):
+                    super().__init__()
+
+                def expand(self, inputs):
+                    return inputs["stories"] | "NoProvenance" >> beam.Filter(lambda s: False)
+            pipeline.build.Provenance = _NoProvenance
+            transforms.dedupe.state.state_columns = lambda story: {}
         elif name == "pickling":             # default pickling of Story and Fingerprint
             import transforms.dedupe.candidates as candidates
             from transforms.records import Story
