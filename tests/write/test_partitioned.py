@@ -127,9 +127,10 @@ def test_by_outlet_receipts_merge_into_shares():
     second = PartitionWritten(table="duplicates", files=[], rows=3, by_outlet={"A": [1, 1], "C": [2, 2]})
     accs = [fn.add_input(fn.create_accumulator(), first), fn.add_input(fn.create_accumulator(), second)]
     out = fn.extract_output(fn.merge_accumulators(accs))
-    assert out["by_outlet"] == {"A": {"stories": 3, "agency_sourced": 2, "share": 0.667},
-                                "C": {"stories": 2, "agency_sourced": 2, "share": 1.0},
-                                "B": {"stories": 1, "agency_sourced": 0, "share": 0.0}}
+    none = {"reprints": 0, "verbatim_share": None, "median_lag_seconds": None}   # no reprints/ rows
+    assert out["by_outlet"] == {"A": {"stories": 3, "agency_sourced": 2, "share": 0.667, **none},
+                                "C": {"stories": 2, "agency_sourced": 2, "share": 1.0, **none},
+                                "B": {"stories": 1, "agency_sourced": 0, "share": 0.0, **none}}
     assert list(out["by_outlet"]) == ["A", "C", "B"]          # most stories first
     assert fn.extract_output(fn.create_accumulator())["by_outlet"] == {}
 
@@ -146,9 +147,10 @@ def test_by_outlet_counts_credited_and_inferred_stories(tmp_path):
         {"stories": p | "S" >> beam.Create(rows), "dead_letter": p | "D" >> beam.Create([]),
          "status": p | "F" >> beam.Create([FeedStatus("https://x.example/rss", "ok", entries=5)])
          } | WritePartitioned(str(tmp_path), "run1", header={})
+    none = {"reprints": 0, "verbatim_share": None, "median_lag_seconds": None}   # no reprints/ rows given
     assert read_summary(tmp_path)["by_outlet"] == {
-        "Post": {"stories": 3, "agency_sourced": 2, "share": 0.667},
-        "Wire": {"stories": 1, "agency_sourced": 1, "share": 1.0}}
+        "Post": {"stories": 3, "agency_sourced": 2, "share": 0.667, **none},
+        "Wire": {"stories": 1, "agency_sourced": 1, "share": 1.0, **none}}
 
 
 @pytest.fixture(scope="module")
@@ -174,10 +176,13 @@ def test_by_outlet_on_the_examples(examples_run):
     # Verified by hand: The Harbour Times credits AP (CHICAGO (AP) —) and Xinhua + Agencies;
     # The Meridian Post credits PTI and IANS, and runs Xinhua's data-network story uncredited
     # (agencies_inferred); Coastal Daily is all local; the agencies' own wires are all agency.
-    assert by_outlet["The Harbour Times"] == {"stories": 7, "agency_sourced": 2, "share": 0.286}
-    assert by_outlet["The Meridian Post"] == {"stories": 6, "agency_sourced": 3, "share": 0.5}
-    assert by_outlet["Coastal Daily"] == {"stories": 3, "agency_sourced": 0, "share": 0.0}
-    assert by_outlet["Xinhua"] == {"stories": 5, "agency_sourced": 5, "share": 1.0}
+    assert by_outlet["The Harbour Times"] == {"stories": 7, "agency_sourced": 2, "share": 0.286, "reprints": 1,
+                                              "verbatim_share": 1.0, "median_lag_seconds": 9763.0}
+    assert by_outlet["The Meridian Post"] == {"stories": 6, "agency_sourced": 3, "share": 0.5, "reprints": 1,
+                                              "verbatim_share": 1.0, "median_lag_seconds": 13843.0}
+    none = {"reprints": 0, "verbatim_share": None, "median_lag_seconds": None}
+    assert by_outlet["Coastal Daily"] == {"stories": 3, "agency_sourced": 0, "share": 0.0, **none}
+    assert by_outlet["Xinhua"] == {"stories": 5, "agency_sourced": 5, "share": 1.0, **none}   # the origin
     assert list(by_outlet)[0] == "The Harbour Times"                      # most stories first
     line = next(ln for ln in printed.splitlines() if ln.strip().startswith("by outlet"))
     assert line.strip().startswith("by outlet    The Harbour Times 7 (29% agency), Lakeland Courier 6 (17% agency)")

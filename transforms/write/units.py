@@ -93,14 +93,16 @@ def commit_unit(output: str, run_id: str, formats, shards: int, stories: List[St
         receipts.append(PartitionWritten(table="state", files=[(staged, join(state_dir, "deltas", name + ".parquet"))],
                                          rows=len(state_rows)))
     files = [f for r in receipts for f in r.files]
+    provenance = sum(1 for e in events if isinstance(e, ProvenanceRow))
     ids = sorted(record_id(r) for r in list(stories) + list(dead) + list(state_rows) + list(events))
     record = {"run_id": run_id, "unit": unit, "ids": ids, "committed_at": _dt.datetime.now(UTC).isoformat(timespec="seconds"),
               "counts": {"stories": sum(1 for s in stories if s.disposition == CANONICAL),
                          "duplicates": sum(1 for s in stories if s.disposition == DUPLICATE),
                          "dead_letters": len(dead), "state_rows": len(state_rows),
-                         "cluster_events": sum(1 for e in events if isinstance(e, ClusterEvent)),
-                         "provenance_rows": sum(1 for e in events if isinstance(e, ProvenanceRow))},
+                         "cluster_events": sum(1 for e in events if isinstance(e, ClusterEvent))},
               "files": sorted(final for _, final in files)}
+    if provenance:
+        record["counts"]["provenance_rows"] = provenance
     folders = {join(output, t) for t in TABLES + ("runs",)}
     commit(output, name, files, folders, record, None, record_path=join(units_folder(output, run_id), unit + ".json"))
     return receipts, ids
