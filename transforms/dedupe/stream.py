@@ -272,6 +272,7 @@ class StreamIndex(NearDuplicateIndex):
         self.meta: Dict[str, tuple] = {}
         self.origins: Dict[str, Tuple[str, str]] = {}     # cluster -> (origin rank, origin story)
         self.copies: Dict[str, Any] = {}    # story -> provenance Copy (transforms/provenance), "prov" records
+        self.members: Dict[str, set] = {}   # cluster -> its stories with a Copy (checked against entries)
 
     def apply(self, record: tuple) -> None:
         kind = record[0]
@@ -281,6 +282,9 @@ class StreamIndex(NearDuplicateIndex):
         elif kind == "prov":
             _, sid, copy = record
             self.copies[sid] = copy
+            e = self.entries.get(sid)
+            if e is not None:
+                self.members.setdefault(e[2], set()).add(sid)
         elif kind == "origin":
             _, cluster, rank, sid = record
             if cluster not in self.origins or (rank, sid) < self.origins[cluster]:
@@ -294,6 +298,8 @@ class StreamIndex(NearDuplicateIndex):
                 self.agencies[winner] = sorted(set(self.agencies.get(winner, ())) | set(self.agencies.pop(other)))
             if other in self.origins:
                 self.apply(("origin", winner) + self.origins.pop(other))
+            if other in self.members:
+                self.members.setdefault(winner, set()).update(self.members.pop(other))
         else:
             super().apply(record)
 
@@ -324,7 +330,8 @@ class StreamIndex(NearDuplicateIndex):
         row measured again against it. A reader keeps the newest row per key (`updated_at`)."""
         copy = copy_of_story(story)
         cluster = story.cluster_id or story.story_id
-        others = [self.copies.get(sid) for sid, e in self.entries.items() if e[2] == cluster and sid != story.story_id]
+        others = [self.copies.get(sid) for sid in sorted(self.members.get(cluster, ()))
+                  if sid != story.story_id and sid in self.entries and self.entries[sid][2] == cluster]
         rows = cluster_rows(cluster, [copy], others, at, run_id)
         record = ("prov", story.story_id, copy._replace(texts=(), remembered=True, disposition=""))
         self.apply(record)
@@ -361,6 +368,12 @@ class StreamIndex(NearDuplicateIndex):
         for sid in gone:
             self.meta.pop(sid, None)
             self.copies.pop(sid, None)
+        if gone:
+            gone_ids = set(gone)
+            for cluster in list(self.members):
+                self.members[cluster] -= gone_ids
+                if not self.members[cluster]:
+                    del self.members[cluster]
         return gone
 
     @staticmethod
@@ -369,11 +382,11 @@ class StreamIndex(NearDuplicateIndex):
         sid = row["story_id"]
         copy = copy_of_row(row)
         prov = [("prov", sid, copy)] if copy is not None else []
-        return prov + [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
+        return [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
                  int(row["n_shingles"] or 0), tuple(int(k) for k in row["keys"] or ()), row["content_key"],
                  row["feed_agency"]),
                 ("meta", sid, row["root_key"], row["feed_agency"], row.get("language")),
-                ("origin", label_id(row["root_key"]), origin_rank(row["root_key"]), label_id(row["root_key"]))]
+                ("origin", label_id(row["root_key"]), origin_rank(row["root_key"]), label_id(row["root_key"]))] + prov
 
     def meta_record(self, story: Story) -> tuple:
         """The meta record of a story just decided (`decide`)."""
