@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.report_cost                       # the 47 real feeds, 3 runs
     .venv/bin/python -m benchmarks.report_cost --feeds examples/feeds.opml --repeats 5
+    .venv/bin/python -m benchmarks.report_cost --throughput-corpus 20000      # throughput's corpus
 
 Each repeat runs `wirefeed` (DirectRunner, in process, `--no-progress`) on the corpus into a fresh
 output folder, in a child Python process whose `pipeline.report.writer.generate_report` is
@@ -48,8 +49,8 @@ print(%r + json.dumps({"code": code, "report_seconds": spent}))
 """ % MARK
 
 
-def one_run(feeds: str, out: pathlib.Path) -> dict:
-    args = ["--feeds", feeds, "--output", str(out), "--run-id", "bench", "--as-of", AS_OF, "--no-progress"]
+def one_run(feeds: list, out: pathlib.Path) -> dict:
+    args = [x for f in feeds for x in ("--feeds", f)] + ["--output", str(out), "--run-id", "bench", "--as-of", AS_OF, "--no-progress"]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=ROOT, env=env)
@@ -75,15 +76,22 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--feeds", default=str(REAL_FEEDS),
                     help="a --feeds value (default: ../shared/data/real-feeds/feeds, the 47 real feeds)")
+    ap.add_argument("--throughput-corpus", type=int, metavar="N",
+                    help="instead, benchmarks.throughput's corpus of about N stories (the real feeds + "
+                         "generated full-text agency items and reprints), built in a temporary folder")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
-    if args.feeds == str(REAL_FEEDS) and not REAL_FEEDS.exists():
+    if args.throughput_corpus is None and args.feeds == str(REAL_FEEDS) and not REAL_FEEDS.exists():
         print(f"skipped: {REAL_FEEDS} is absent (../shared beside the checkout)")
         return 0
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
+        feeds = [args.feeds]
+        if args.throughput_corpus is not None:
+            from benchmarks.throughput import build_corpus
+            feeds = build_corpus(args.throughput_corpus, str(pathlib.Path(tmp) / "corpus"))["feeds"]
         for i in range(args.repeats):
-            runs.append(one_run(args.feeds, pathlib.Path(tmp) / f"out-{i}"))
+            runs.append(one_run(feeds, pathlib.Path(tmp) / f"out-{i}"))
             r = runs[-1]
             print(f"repeat {i + 1}: run {r['run']:.2f} s, report {r['report']:.3f} s "
                   f"({r['report'] / r['run']:.1%}), regenerate {r['regenerate']:.2f} s, page {r['bytes']:,} bytes",
