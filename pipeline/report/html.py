@@ -11,7 +11,7 @@ import html
 import json
 from typing import Iterable, List, Optional, Sequence
 
-from pipeline.report.model import evidence_parts
+from pipeline.report.model import changes, evidence_parts, format_lag
 from pipeline.report.plots import bar_svg, runs_svg
 
 __all__ = ["CSS", "render_page"]
@@ -56,6 +56,14 @@ def _num(value, *path, fmt: str = "{:,}", cls: str = "n", tag: str = "td") -> st
     text = "" if value is None else (fmt.format(value) if isinstance(value, (int, float)) else str(value))
     attr = f' data-key="{_key(*path)}"' if path else ""
     return f'<{tag} class="{cls}"{attr}>{_e(text)}</{tag}>'
+
+
+def _measured(value, fmt: Optional[str], *path) -> str:
+    """A cell of a measured figure that may be missing (None: empty), its exact value in
+    data-value; `fmt` None formats seconds as a lag."""
+    text = "" if value is None else (format_lag(value) if fmt is None else fmt.format(value))
+    return (f'<td class="n" data-key="{_key(*path)}" data-value="{"" if value is None else value}">'
+            f'{_e(text)}</td>')
 
 
 def _table(head: Sequence[str], rows: Iterable[str], numeric: Sequence[int] = (), ident: str = "") -> str:
@@ -158,12 +166,18 @@ def _stories(m: dict) -> str:
     out.append("<div><h3>Agencies</h3>" + _table(
         ["agency", "stories"], (f"<td>{_e(k)}</td>" + _num(v, "by_agency", k) for k, v in agency.items()),
         numeric=(1,), ident="agency-table") + "</div></div>")
-    out.append("<h3>Outlets: agency dependence</h3>" + _table(
-        ["outlet", "stories", "agency-sourced", "share"],
+    out.append("<h3>Outlets: agency dependence and reprints</h3>" + _table(
+        ["outlet", "stories", "agency-sourced", "share", "reprints", "verbatim", "median lag"],
         (f"<td>{_e(k or '(no name)')}</td>" + _num(v["stories"], "by_outlet", k, "stories")
          + _num(v["agency_sourced"], "by_outlet", k, "agency_sourced")
          + f'<td class="n" data-key="{_key("by_outlet", k, "share")}" data-value="{v["share"]}">{v["share"]:.0%}</td>'
-         for k, v in outlet.items()), numeric=(1, 2, 3), ident="outlet-table"))
+         + _num(v.get("reprints", 0), "by_outlet", k, "reprints")
+         + _measured(v.get("verbatim_share"), "{:.0%}", "by_outlet", k, "verbatim_share")
+         + _measured(v.get("median_lag_seconds"), None, "by_outlet", k, "median_lag_seconds")
+         for k, v in outlet.items()), numeric=(1, 2, 3, 4, 5, 6), ident="outlet-table"))
+    out.append('<p class="muted">reprints: this outlet\'s duplicates measured against their cluster\'s origin '
+               '(reprints/); verbatim: the share of them keeping at least 80 % of the origin\'s sentences; '
+               'median lag: behind the origin\'s publication.</p>')
     return "".join(out)
 
 
@@ -185,20 +199,28 @@ def _dedupe(m: dict) -> str:
     for cl in d["biggest"]:
         origin = cl["origin"]
         head = (f'{_e(origin["title"])} <span class="muted">— {_e(origin["source_name"])}</span>' if origin
-                else f'<span class="muted">canonical story {_e(cl["cluster_id"])} (an earlier run)</span>')
+                else f'<span class="muted">origin {_e(cl["origin_source_name"] or cl["cluster_id"])} '
+                     f'(an earlier run)</span>')
         rows = []
         if origin:
-            rows.append(f'<td>origin</td><td>{_e(origin["source_name"])}</td><td class="t">{_e(origin["title"])}</td>'
-                        f'<td>{_e(origin["published"])}</td><td class="n"></td><td></td>'
+            agency = f' <span class="muted">({_e(origin["agency"])})</span>' if origin["agency"] else ""
+            rows.append(f'<td>origin</td><td>{_e(origin["source_name"])}{agency}</td><td class="t">{_e(origin["title"])}</td>'
+                        f'<td>{_e(origin["published"])}</td><td class="n"></td><td class="n"></td><td></td><td></td>'
                         f'<td><code>{_e(origin["story_id"])}</code></td>')
         for cp in cl["copies"]:
+            kept = "" if cp["kept_share"] is None else f'{cp["kept_share"]:.0%}' + (" lead" if cp["lead_only"] else "")
             rows.append(f'<td>copy</td><td>{_e(cp["source_name"])}</td><td class="t">{_e(cp["title"])}</td>'
                         f'<td>{_e(cp["published"])}</td><td class="n">{_e(cp["lag"])}</td>'
+                        f'<td class="n" data-kept="{_e(cp["story_id"])}">{_e(kept)}</td>'
+                        f'<td>{_e(", ".join(changes(cp)))}</td>'
                         f'<td>{_e(", ".join(evidence_parts(cp)))}</td><td><code>{_e(cp["story_id"])}</code></td>')
+        variants = "".join(f'<li>{_e(h["headline"])} <span class="muted">× {h["count"]}</span></li>'
+                           for h in cl["headline_variants"])
         out.append(f'<details data-cluster="{_e(cl["cluster_id"])}"><summary><b>{cl["size"]}</b> copies · '
                    f'{cl["outlets"]} outlets · {cl["headlines"]} headlines: {head}</summary>'
-                   + _table(["", "outlet", "headline", "published", "lag", "evidence", "story id"], rows,
-                            numeric=(4,))
+                   + _table(["", "outlet", "headline", "published", "lag", "kept", "changed", "evidence",
+                             "story id"], rows, numeric=(4, 5))
+                   + (f'<p class="muted">Headlines:</p><ul class="headlines">{variants}</ul>' if variants else "")
                    + f'<p class="muted">wirefeed show OUTPUT {_e(cl["cluster_id"])}</p></details>')
     return "".join(out)
 

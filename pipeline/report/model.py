@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 
 from pipeline.report.tables import RunRows
 
-__all__ = ["BIGGEST_CLUSTERS", "DEAD_LETTER_EXAMPLES", "cluster_summary", "dead_letter_groups",
+__all__ = ["BIGGEST_CLUSTERS", "DEAD_LETTER_EXAMPLES", "changes", "cluster_summary", "dead_letter_groups",
            "error_type", "feed_health", "format_lag", "report_model"]
 
 BIGGEST_CLUSTERS = 10
@@ -37,6 +37,24 @@ def evidence_parts(row: dict, rule_prefix: str = "") -> List[str]:
         parts.append(f"containment {row['containment']:.2f}")
     if row.get("link_rule"):
         parts.append(f"{rule_prefix}{row['link_rule']}")
+    return parts
+
+
+def changes(row: dict) -> List[str]:
+    """What a copy changed against its origin (a reprints/ row, or a copy dict carrying its
+    columns), as short phrases: the page and `wirefeed show` word them alike."""
+    parts = []
+    if row.get("lead_only"):
+        parts.append("lead only")
+    if row.get("headline_changed"):
+        parts.append("new headline")
+    credit = row.get("credit_change")
+    if credit and credit not in ("kept", "none"):
+        parts.append(f"credit {credit}")
+    if row.get("sentences_added"):
+        parts.append(f"+{row['sentences_added']} sentence{'s' if row['sentences_added'] != 1 else ''}")
+    if row.get("boilerplate_removed"):
+        parts.append("boilerplate removed")
     return parts
 
 
@@ -79,10 +97,17 @@ def feed_health(rows: RunRows) -> List[dict]:
     return out
 
 
+def _published_key(row: dict) -> tuple:
+    return (row.get("published") is None,
+            row.get("published") or _dt.datetime.min.replace(tzinfo=_dt.timezone.utc), row["story_id"])
+
+
 def cluster_summary(rows: RunRows, biggest: int = BIGGEST_CLUSTERS) -> dict:
     """Dedupe as the run wrote it: cluster sizes (a canonical story and its duplicates of this
     run; a duplicate of an earlier run's story counts in a cluster whose canonical row is not
-    this run's), and the biggest clusters with their copies."""
+    this run's), and the biggest clusters with their origin and copies. The origin, the headline
+    variants and what each copy kept come from the run's provenance rows (clusters/, reprints/)
+    when it wrote them; else the canonical row is the origin."""
     canon = {s["story_id"]: s for s in rows.stories}
     members: Dict[str, List[dict]] = defaultdict(list)
     for d in rows.duplicates:
@@ -93,36 +118,53 @@ def cluster_summary(rows: RunRows, biggest: int = BIGGEST_CLUSTERS) -> dict:
     earlier = [cid for cid in members if cid not in canon]
     for cid in earlier:
         sizes[1 + len(members[cid])] += 1
+    provenance = {c["cluster_id"]: c for c in rows.clusters}
+    measured = {r["story_id"]: r for r in rows.reprints}
     clusters = []
     for cid, dups in members.items():
-        origin = canon.get(cid)
-        copies = sorted(dups, key=lambda d: (d.get("published") is None, d.get("published") or _dt.datetime.min.replace(
-            tzinfo=_dt.timezone.utc), d["story_id"]))
-        titles = {(origin or {}).get("title")} | {d.get("title") for d in dups}
+        cluster_row = provenance.get(cid) or {}
+        written = ([canon[cid]] if cid in canon else []) + list(dups)
+        origin = next((r for r in written if r["story_id"] == cluster_row.get("origin_story_id")), canon.get(cid))
+        copies = sorted((r for r in written if r is not origin), key=_published_key)
+        titles = {r.get("title") for r in written}
         titles.discard(None)
+        variants = sorted(cluster_row.get("headlines") or [{"headline": t, "count": sum(
+            1 for r in written if r.get("title") == t)} for t in titles], key=lambda h: (-h["count"], h["headline"]))
         base = (origin or {}).get("published")
         clusters.append({
             "cluster_id": cid,
             "size": 1 + len(dups),
             "origin": None if origin is None else {
                 "story_id": origin["story_id"], "source_name": origin.get("source_name") or "",
-                "title": origin.get("title") or "", "published": _iso(origin.get("published"))},
-            "outlets": len({d.get("source_name") for d in dups} | ({origin.get("source_name")} if origin else set())),
+                "title": origin.get("title") or "", "published": _iso(origin.get("published")),
+                "agency": cluster_row.get("origin_agency") or ""},
+            "origin_source_name": cluster_row.get("origin_source_name") or "",
+            "outlets": len({r.get("source_name") for r in written}),
             "headlines": len(titles),
-            "copies": [{
-                "story_id": d["story_id"], "source_name": d.get("source_name") or "",
-                "title": d.get("title") or "", "published": _iso(d.get("published")),
-                "similarity": d.get("similarity"),
-                "lag": format_lag((d["published"] - base).total_seconds()
-                                  if base and d.get("published") else None),
-                "link_rule": d.get("link_rule"), "containment": d.get("containment"),
-            } for d in copies],
+            "headline_variants": variants,
+            "copies": [_copy(d, measured.get(d["story_id"]), base) for d in copies],
         })
     clusters.sort(key=lambda c: (-c["size"], c["cluster_id"]))
     return {"sizes": dict(sorted(sizes.items())), "clusters": len(canon) + len(earlier),
             "with_duplicates": len(members), "linked_to_earlier_runs": len(earlier),
             "duplicates_of_earlier_runs": sum(len(members[c]) for c in earlier),
             "biggest": clusters[:biggest]}
+
+
+def _copy(row: dict, reprint: Optional[dict], base: Optional[_dt.datetime]) -> dict:
+    """One copy of a cluster as the page lists it: its row, the evidence of its link and, when
+    provenance measured it against the origin, what it kept and changed."""
+    lag = (reprint or {}).get("lag_seconds")
+    if lag is None and base and row.get("published"):
+        lag = (row["published"] - base).total_seconds()
+    r = reprint or {}
+    return {"story_id": row["story_id"], "source_name": row.get("source_name") or "",
+            "title": row.get("title") or "", "published": _iso(row.get("published")),
+            "similarity": row.get("similarity"), "lag": format_lag(lag),
+            "link_rule": row.get("link_rule"), "containment": row.get("containment"),
+            "kept_share": r.get("kept_share"), "lead_only": r.get("lead_only"),
+            "headline_changed": r.get("headline_changed"), "credit_change": r.get("credit_change"),
+            "sentences_added": r.get("sentences_added"), "first_added_sentence": r.get("first_added_sentence")}
 
 
 def dead_letter_groups(dead_letters: List[dict], examples: int = DEAD_LETTER_EXAMPLES) -> List[dict]:

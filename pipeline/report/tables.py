@@ -1,7 +1,8 @@
 """Reading a run back from its output: the summary, its rows, earlier runs.
 
 Everything the report and `wirefeed show` need comes from the committed output alone —
-runs/RUN_ID.json, the run's files in stories/, duplicates/ and dead_letter/ — through Beam's
+runs/RUN_ID.json, the run's files in stories/, duplicates/, dead_letter/, clusters/ and
+reprints/ — through Beam's
 FileSystems, so local paths, gs:// and s3:// read alike. A run's files are the ones whose name
 carries its id (`part-SHARD-RUN_ID.EXT`, streaming `part-SHARD-RUN_ID-wWINDOW-pPANE.EXT`);
 Parquet is read when a part has both formats, JSON lines otherwise.
@@ -19,12 +20,18 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.write import join, summary_path
 
-__all__ = ["REPORT_COLUMNS", "RunRows", "RunNotFound", "cluster_rows", "latest_run_id", "list_runs",
+__all__ = ["CLUSTER_COLUMNS", "REPORT_COLUMNS", "REPRINT_COLUMNS", "RunRows", "RunNotFound", "cluster_rows", "latest_run_id", "list_runs",
            "read_dead_letters", "read_history", "read_run", "read_summary_file", "run_files"]
 
 # The story columns the report reads (text is read only by `wirefeed show`).
 REPORT_COLUMNS = ("story_id", "cluster_id", "duplicate_of", "similarity", "source_name", "title", "published")
 OPTIONAL_COLUMNS = ("link_rule", "containment")   # shown when another step writes them
+# The provenance columns the report and `wirefeed show` read (clusters/ and reprints/).
+CLUSTER_COLUMNS = ("cluster_id", "origin_story_id", "origin_agency", "origin_source_name", "n_outlets",
+                   "n_copies", "headlines")
+REPRINT_COLUMNS = ("story_id", "cluster_id", "origin_story_id", "lag_seconds", "origin_sentences",
+                   "sentences_kept", "kept_share", "lead_only", "sentences_added", "first_added_sentence",
+                   "headline_changed", "credit_change", "boilerplate_removed")
 
 
 class RunNotFound(LookupError):
@@ -38,6 +45,8 @@ class RunRows:
     stories: List[dict] = field(default_factory=list)       # canonical rows written by the run
     duplicates: List[dict] = field(default_factory=list)    # duplicate rows written by the run
     dead_letters: List[dict] = field(default_factory=list)
+    clusters: List[dict] = field(default_factory=list)      # clusters/ rows of the run (provenance)
+    reprints: List[dict] = field(default_factory=list)      # reprints/ rows of the run (provenance)
     history: List[dict] = field(default_factory=list)       # summaries of this run and earlier ones, oldest first
 
 
@@ -86,9 +95,9 @@ def read_history(output: str, summary: dict, limit: int = 20) -> List[dict]:
 
 
 def run_files(output: str, table: str, run_id: Optional[str] = None) -> List[str]:
-    """The files of `table` (stories, duplicates, dead_letter) written by run `run_id` (every
+    """The files of `table` (stories, duplicates, dead_letter, clusters, reprints) written by run `run_id` (every
     run when None), one per part: Parquet when a part has both formats."""
-    depth = ("*",) if table == "dead_letter" else ("*", "*")
+    depth = ("*",) if table in ("dead_letter", "clusters", "reprints", "cluster_events") else ("*", "*")
     name = re.compile(r"part-\d{5}-(?P<run>.+?)(?:-w[^/]*-p[^/]*)?\.(?P<ext>parquet|jsonl(?:\.gz)?)$")
     parts: Dict[str, str] = {}
     for path in _match(join(output, table, *depth, f"part-*{run_id}*" if run_id else "part-*")):
@@ -180,6 +189,8 @@ def read_run(output: str, run_id: Optional[str] = None, history: int = 20) -> Ru
                    stories=read_rows(run_files(output, "stories", run_id), REPORT_COLUMNS),
                    duplicates=read_rows(run_files(output, "duplicates", run_id), REPORT_COLUMNS),
                    dead_letters=read_dead_letters(output, run_id),
+                   clusters=read_rows(run_files(output, "clusters", run_id), CLUSTER_COLUMNS),
+                   reprints=read_rows(run_files(output, "reprints", run_id), REPRINT_COLUMNS),
                    history=read_history(output, summary, history))
 
 

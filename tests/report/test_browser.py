@@ -26,6 +26,9 @@ def _check_page(driver, summary):
         want = summary_value(summary, path)
         if path[-1] == "share":
             assert float(value) == want and text == f"{want:.0%}", (path, text)
+        elif path[-1] in ("verbatim_share", "median_lag_seconds"):     # measured: may be missing
+            assert (None if value == "" else float(value)) == want, (path, value, want)
+            assert (text == "") == (want is None), (path, text)
         elif path[-1] == "outcome":
             assert text.replace(" ", "_") == want
         else:
