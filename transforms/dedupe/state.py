@@ -39,6 +39,17 @@ STATE_SCHEMA = pa.schema([
     pa.field("sketch", pa.list_(pa.uint32())),
     pa.field("keys", pa.list_(pa.int64())),
     pa.field("language", pa.string()),      # null in generations written before streams read state
+    # Versions (dedupe/versions.py; null in generations written before them): the identity, the
+    # version and its chain's first version, and what the slug and stale rules compare.
+    pa.field("guid", pa.string()),
+    pa.field("canonical_url", pa.string()),
+    pa.field("version", pa.int32()),
+    pa.field("version_of", pa.string()),
+    pa.field("version_title", pa.string()),
+    pa.field("version_feed", pa.string()),
+    pa.field("version_published", pa.timestamp("us", tz="UTC")),
+    pa.field("version_sentences", pa.list_(pa.uint32())),
+    pa.field("identity_id", pa.string()),   # a new version of an identity: that identity's id
 ])
 DELTAS = "deltas"
 
