@@ -178,3 +178,16 @@ def test_stream_identity_step_against_remembered_versions():
     entry, s, exact_of, _ = identity_step(None, story("head", V3, minutes=5), window, rows[0], infos)
     assert (s.version, s.previous_story_id, exact_of) == (3, "v2", "v2")
     assert s.disposition != DUPLICATE
+
+
+def test_guid_kept_url_changed_is_a_version_when_the_content_differs():
+    known = [info_of_row(dict(state_columns(story("a", V1, guid="tag:wire,1")), story_id="a"))]
+    moved = story("b", V2, guid="tag:wire,1", minutes=30)
+    resolve_cluster([moved], known)
+    assert (moved.version, moved.previous_story_id) == (2, "a")
+    same = story("c", V1 + " ", guid="tag:wire,1", minutes=30)          # moved, same content: no version
+    resolve_cluster([same], known)
+    assert same.version == 1
+    other_feed = story("d", V2, guid="tag:wire,1", feed="http://daily.example/rss")
+    resolve_cluster([other_feed], known)
+    assert other_feed.version == 1

@@ -1,6 +1,6 @@
 """Versions end to end against a real local HTTP server: batch runs in sequence while the server
 changes items (content edited under the same guid, a new guid with an UPDATE 1 / CORRECTED /
-REFILE slug, a re-render that is no version), outlets reprinting the first version and then the
+REFILE slug, a new URL under the same guid, a re-render that is no version), outlets reprinting the first version and then the
 new one; and a stream across polls where the server changes an item. Every version chain
 (version, previous_story_id) and every stale flag is asserted on the rows read back."""
 import datetime as _dt
@@ -36,6 +36,11 @@ BUDGET_1 = ("The finance ministry unveiled a draft budget on Monday that raises 
             "Minister Anna Weber said the deficit would narrow to 3 percent of output by the end of the decade. "
             "Opposition leaders called the plan unfair to drivers and farmers in the rural north.")
 BUDGET_2 = BUDGET_1.replace("by 4 billion", "by 5 billion")
+HARBOUR_1 = ("The city council of Norburg approved plans on Thursday to turn the old harbour warehouses into a library. "
+             "The project includes a market hall and 120 low cost flats, ending a decade of debate over the waterfront. "
+             "Mayor Lena Holm said construction would start in spring and finish within 3 years. "
+             "Local traders in Norburg welcomed the plan but asked for more parking near the quay.")
+HARBOUR_2 = HARBOUR_1.replace("120 low cost flats", "150 low cost flats")
 
 
 def item(title, link, text, minutes_ago, guid=None):
@@ -63,6 +68,10 @@ RAIL_RERENDER = item("Rail line tests begin", W + "rail?utm_source=rss&utm_mediu
 RAIL_CORRECTED = item("CORRECTED-Rail line tests begin", W + "rail-corrected", RAIL_2, 100)
 BUDGET_V1 = item("Draft budget raises school spending", W + "budget", BUDGET_1, 240)
 BUDGET_REFILE = item("REFILE-Draft budget raises school spending", W + "budget-refile", BUDGET_2, 90)
+HARBOUR_V1 = item("Norburg harbour plan approved", W + "harbour", HARBOUR_1, 230, guid="tag:wire.example,2026:harbour")
+# the same guid under a new URL, with a corrected figure
+HARBOUR_MOVED = item("Norburg harbour plan approved", W + "2026/harbour-plan", HARBOUR_2, 230,
+                     guid="tag:wire.example,2026:harbour")
 
 
 def reprint(link, title, text, minutes_ago, prefix="From the wires. "):
@@ -100,9 +109,9 @@ def test_batch_runs_find_every_version_chain_and_flag_every_stale_reprint(tmp_pa
             return counts(out, run_id)
 
         # run 1: first versions, and the daily reprints the quake's first version
-        c1 = batch("r1", [QUAKE_V1, PORT_V1, RAIL_V1, BUDGET_V1],
+        c1 = batch("r1", [QUAKE_V1, PORT_V1, RAIL_V1, BUDGET_V1, HARBOUR_V1],
                    daily=[reprint("http://daily.example/quake", "Deadly quake in Marenna", QUAKE_1, 250)])
-        assert (c1["stories"], c1["duplicates"]) == (4, 1)
+        assert (c1["stories"], c1["duplicates"]) == (5, 1)
         first = by_url(out)
         assert all(r["version"] == 1 and r["previous_story_id"] is None and r["stale"] is False
                    for rs in first.values() for r in rs)
@@ -111,12 +120,12 @@ def test_batch_runs_find_every_version_chain_and_flag_every_stale_reprint(tmp_pa
         # run 2: the quake edited under the same guid, the port updated under a new guid (UPDATE 1),
         # the rail re-rendered; the daily updates its reprint, a late outlet still runs version 1,
         # another runs version 2
-        c2 = batch("r2", [QUAKE_V2, PORT_U1, PORT_V1, RAIL_RERENDER, BUDGET_V1],
+        c2 = batch("r2", [QUAKE_V2, PORT_U1, PORT_V1, RAIL_RERENDER, BUDGET_V1, HARBOUR_V1],
                    daily=[reprint("http://daily.example/quake", "Deadly quake in Marenna", QUAKE_2, 250)],
                    late=[reprint("http://late.example/quake", "Marenna quake toll", QUAKE_1, 60,
                                  prefix="By our correspondent. ")],
                    other=[reprint("http://other.example/quake", "Marenna quake toll rises", QUAKE_2, 50)])
-        assert (c2["stories"] + c2["duplicates"], c2["already_seen"]) == (5, 3)   # rail, port, budget seen
+        assert (c2["stories"] + c2["duplicates"], c2["already_seen"]) == (5, 4)   # rail, port, budget, harbour
         now = by_url(out)
         assert len(now[W + "rail"]) == 1                                          # the re-render: no version
         quake = sorted(now[W + "quake"], key=lambda r: r["version"])
@@ -134,12 +143,13 @@ def test_batch_runs_find_every_version_chain_and_flag_every_stale_reprint(tmp_pa
         assert late["cluster_id"] == other["cluster_id"] == quake1["cluster_id"]
         assert late["version"] == other["version"] == 1
 
-        # run 3: a CORRECTED rail and a REFILE budget under new guids; an outlet reprints the
-        # port's first version (stale now) and its update (fresh)
-        c3 = batch("r3", [QUAKE_V2, PORT_U1, PORT_V1, RAIL_V1, RAIL_CORRECTED, BUDGET_V1, BUDGET_REFILE],
+        # run 3: a CORRECTED rail and a REFILE budget under new guids, the harbour item under a new
+        # URL with its guid kept; an outlet reprints the port's first version (stale now) and its
+        # update (fresh)
+        c3 = batch("r3", [QUAKE_V2, PORT_U1, PORT_V1, RAIL_V1, RAIL_CORRECTED, BUDGET_V1, BUDGET_REFILE, HARBOUR_MOVED],
                    other=[reprint("http://other.example/port-old", "Belmar strike over", PORT_1, 30),
                           reprint("http://other.example/port-new", "Belmar strike over, backlog", PORT_2, 20)])
-        assert (c3["stories"] + c3["duplicates"], c3["already_seen"]) == (4, 5)
+        assert (c3["stories"] + c3["duplicates"], c3["already_seen"]) == (5, 5)
         now = by_url(out)
         rail = now[W + "rail-corrected"][0]
         assert (rail["version"], rail["previous_story_id"]) == (2, now[W + "rail"][0]["story_id"])
@@ -147,15 +157,18 @@ def test_batch_runs_find_every_version_chain_and_flag_every_stale_reprint(tmp_pa
         assert (budget["version"], budget["previous_story_id"]) == (2, now[W + "budget"][0]["story_id"])
         assert now["http://other.example/port-old"][0]["stale"] is True
         assert now["http://other.example/port-new"][0]["stale"] is False
+        moved = now[W + "2026/harbour-plan"][0]
+        assert (moved["version"], moved["previous_story_id"]) == (2, now[W + "harbour"][0]["story_id"])
 
         # run 4: the same feeds again: nothing new, whatever version each item carries
-        c4 = batch("r4", [QUAKE_V2, PORT_U1, PORT_V1, RAIL_V1, RAIL_CORRECTED, BUDGET_V1, BUDGET_REFILE])
-        assert (c4["stories"], c4["duplicates"], c4["already_seen"]) == (0, 0, 7)
+        c4 = batch("r4", [QUAKE_V2, PORT_U1, PORT_V1, RAIL_V1, RAIL_CORRECTED, BUDGET_V1, BUDGET_REFILE,
+                          HARBOUR_MOVED])
+        assert (c4["stories"], c4["duplicates"], c4["already_seen"]) == (0, 0, 8)
 
     # every row of a chain points at a row that exists, with the version before it
     everything = {r["story_id"]: r for r in rows(out)}
     chained = [r for r in everything.values() if r["previous_story_id"] is not None]
-    assert len(chained) == 5
+    assert len(chained) == 6
     for r in chained:
         assert everything[r["previous_story_id"]]["version"] == r["version"] - 1
     assert sorted(r["url"] for r in everything.values() if r["stale"]) == [

@@ -27,13 +27,17 @@ change alone is not a new content (the slug rule below covers re-headlined updat
    "(Repeats …)". A new slugged item that dedupe put in a cluster with an earlier item of the
    same feed (or, from another feed, with the same slug-stripped headline and a smaller slug
    number) is the next version of that item's chain. The slug number orders the versions
-   (UPDATE 1 before UPDATE 2; unnumbered slugs by publication).
+   (UPDATE 1 before UPDATE 2; unnumbered slugs by publication). Likewise an item of a feed
+   whose guid an earlier item of that feed (remembered, or written earlier in the stream) had
+   under another URL, with other content, in one cluster with it: its URL changed, its guid
+   stayed (`_guid_predecessor`).
 3. Stale (`is_stale`): a reprint (a member of a cluster that is no version of its chain) whose
    sentences match an older version better than the newest: it carries more sentences that only
    the older version has (edited or removed since) than sentences that only the newest has.
    Rows are written once: a reprint written before a newer version was known keeps
-   stale = false; the flag is set on rows written from then on, and a `version` row in
-   cluster_events (events.py) tells a reader that the cluster has a newer version.
+   stale = false; the flag is set on rows written from then on. The newer version's own row
+   (cluster_id, version, previous_story_id, fetched_at) tells a reader which earlier reprints
+   of the cluster predate it (README, "Versions").
 
 Limits: a version that only adds sentences (an "(Adds …)" update that edits nothing) leaves a
 reprint of the older one indistinguishable from a cut reprint of the newer: not stale. Versions
@@ -185,6 +189,7 @@ class VersionInfo:
     new: bool = False
     stale: bool = False
     slug: Optional[Slug] = field(default=None, compare=False)
+    guid: Optional[str] = None               # redacted (records.redact_url), as the state holds it
 
     @property
     def head(self) -> str:
@@ -199,7 +204,8 @@ def info_of_story(story) -> VersionInfo:
     return VersionInfo(story_id=story.story_id, feed=redact_url(story.feed_url), version=story.version or 1,
                        version_of=story.version_of, previous=story.previous_story_id, title=story.title or "",
                        sentences=sentence_hashes(story.text), published=_epoch(story.published), new=True,
-                       stale=bool(story.stale), slug=parse_slug(story.title, story.text)[1])
+                       stale=bool(story.stale), slug=parse_slug(story.title, story.text)[1],
+                       guid=redact_url(story.guid) or None)
 
 
 def info_of_row(row: dict) -> VersionInfo:
@@ -210,7 +216,7 @@ def info_of_row(row: dict) -> VersionInfo:
                        version_of=row.get("version_of"), previous=None, title=title,
                        sentences=tuple(sentences) if sentences is not None else None,
                        published=_epoch(row.get("version_published")), new=False,
-                       slug=parse_slug(title)[1] if title else None)
+                       slug=parse_slug(title)[1] if title else None, guid=row.get("guid") or None)
 
 
 def state_columns(story) -> dict:
@@ -257,6 +263,20 @@ def identity_version(story, known: Sequence[VersionInfo]) -> Optional[VersionInf
 
 # ---------------------------------------------------------------- 2. slugs, 3. stale
 
+def _guid_predecessor(me: VersionInfo, members: Sequence[VersionInfo]) -> Optional[VersionInfo]:
+    """The chain tail of an earlier item of the same feed with the same guid under another
+    identity (its URL changed), when the content differs."""
+    if not me.guid or not me.feed:
+        return None
+    same = [m for m in members if m.story_id != me.story_id and m.guid == me.guid and m.feed == me.feed
+            and not m.new]
+    if not same or any(same_content(me.sentences, m.sentences) for m in same):
+        return None
+    heads = {m.head for m in same}
+    return max((m for m in members if m.head in heads and m.story_id != me.story_id),
+               key=lambda m: (m.version, m.published, m.story_id))
+
+
 def _slug_predecessor(me: VersionInfo, members: Sequence[VersionInfo]) -> Optional[VersionInfo]:
     key = headline_key(me.title)
     same_feed = [m for m in members if m.story_id != me.story_id and me.feed and m.feed == me.feed]
@@ -301,6 +321,14 @@ def resolve_cluster(stories: Sequence, known: Sequence[VersionInfo]) -> List:
     became = []
     order = sorted((s for s in stories if infos[s.story_id].slug is not None and (s.version or 1) == 1),
                    key=lambda s: (infos[s.story_id].slug.order(), infos[s.story_id].published, s.story_id))
+    for story in stories:                   # the guid kept, the URL changed: a new identity
+        me = infos[story.story_id]
+        if (story.version or 1) == 1 and me.slug is None:
+            prev = _guid_predecessor(me, members)
+            if prev is not None:
+                story.version, story.previous_story_id, story.version_of = prev.version + 1, prev.story_id, prev.head
+                me.version, me.previous, me.version_of = story.version, story.previous_story_id, story.version_of
+                became.append(story)
     for story in order:
         me = infos[story.story_id]
         prev = _slug_predecessor(me, [m for m in members if m.story_id != me.story_id
