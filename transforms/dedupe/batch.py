@@ -181,10 +181,12 @@ class _Resolve(beam.DoFn):
     def process(self, element):
         root, g = element
         members = list(g["members"])
-        yield from _resolve(root, g, members)
+        infos = {}
+        yield from _resolve(root, g, members, infos)
         for story, _, _, row in members:
             if row is not None:
-                row.update(state_columns(story))
+                info = infos.get(story.story_id)
+                row.update(state_columns(story, info.sentences if info is not None else None))
                 yield beam.pvalue.TaggedOutput("rows", row)
         for event in component_events(root, members, list(g["remembered"]), self._as_of, self._run_id):
             yield beam.pvalue.TaggedOutput("events", event)
@@ -205,10 +207,12 @@ def component_events(root: str, members, remembered, at, run_id: str = "") -> li
     return events + ([change] if change is not None else [])
 
 
-def _resolve(root, g, members):
+def _resolve(root, g, members, infos: Optional[dict] = None):
     roots = list(g["root"])
     agencies = sorted(set(g["agencies"]))
-    resolve_cluster([story for story, *_ in members], list(g.get("versions", ())))
+    found = resolve_cluster([story for story, *_ in members], list(g.get("versions", ())))
+    if infos is not None:
+        infos.update(found)
     for story, shingles, n, _ in members:
         if story.story_id == root:
             story.disposition, story.duplicate_of, story.similarity = CANONICAL, None, None

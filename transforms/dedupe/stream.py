@@ -353,8 +353,8 @@ class StreamIndex(NearDuplicateIndex):
         root = story.cluster_id or story.story_id
         known = [info_of_row(dict(self.versions[sid], story_id=sid)) for sid in self.by_root.get(root, ())
                  if sid != story.story_id and sid in self.versions]
-        resolve_cluster([story], known)
-        record = ("version", story.story_id, state_columns(story))
+        info = resolve_cluster([story], known)[story.story_id]
+        record = ("version", story.story_id, state_columns(story, info.sentences))
         self.apply(record)
         return record
 

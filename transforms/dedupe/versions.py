@@ -73,7 +73,8 @@ _PAREN = re.compile(r"\(\s*(?P<kind>Adds|Corrects|Updates|Recasts|Refiles|Repeat
                     r"Rewrites|Writes through)\b[^()]{0,200}\)", re.I)
 _TRUNCATION = re.compile(r"(?:\u2026|\.\.\.|\[\s*(?:\u2026|\.\.\.)\s*\]|\[\+\d+ chars\]|read more|"
                          r"continue reading|weiterlesen|lire la suite|leer m[aá]s)\W*\Z", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])[\"'\u201d\u2019)\]]*\s+|\n+")
+# a sentence end (its punctuation goes with it: folding drops punctuation anyway) or a line break
+_SENTENCE = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u201d\u2019)\]]*\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -123,23 +124,30 @@ def headline_key(title: str) -> str:
 
 # ---------------------------------------------------------------- content
 
+_BREAK = " zqxsentencebreakzqx "            # survives normalize_for_hash: one call per text
+
+
 def sentence_hashes(text: str) -> Tuple[int, ...]:
     """The content of a text: CRC32s of its folded sentences (credits removed, sentences of
     fewer than MIN_SENTENCE_WORDS words skipped), ending with TRUNCATED when the feed cut it (its
     cut last sentence dropped)."""
     text = (text or "").strip()
-    cut = _TRUNCATION.search(text)
+    tail = max(0, len(text) - 40)
+    cut = _TRUNCATION.search(text, tail)
     if cut is not None:
         text = text[:cut.start()]
-    sentences = [s for s in _SENTENCE.split(strip_credits(text)) if s and s.strip()]
+    sentences = [s for s in _SENTENCE.split(text) if s and s.strip()]
     if cut is not None and sentences:
         sentences = sentences[:-1]
+    for i in {0, len(sentences) - 2, len(sentences) - 1}:      # where credit lines stand
+        if 0 <= i < len(sentences):
+            sentences[i] = strip_credits(sentences[i])
+    folded = normalize_for_hash(_BREAK.join(sentences[:MAX_SENTENCES])).split(_BREAK.strip())
     out = []
-    for s in sentences[:MAX_SENTENCES]:
-        folded = normalize_for_hash(s)
-        if len(folded.split()) >= MIN_SENTENCE_WORDS:
-            h = zlib.crc32(folded.encode("utf-8")) or 1
-            out.append(h)
+    for sentence in folded:
+        sentence = sentence.strip()
+        if len(sentence.split()) >= MIN_SENTENCE_WORDS:
+            out.append(zlib.crc32(sentence.encode("utf-8")) or 1)
     if cut is not None:
         out.append(TRUNCATED)
     return tuple(out)
@@ -219,13 +227,14 @@ def info_of_row(row: dict) -> VersionInfo:
                        slug=parse_slug(title)[1] if title else None, guid=row.get("guid") or None)
 
 
-def state_columns(story) -> dict:
+def state_columns(story, sentences: Optional[Tuple[int, ...]] = None) -> dict:
     """The state row columns a story's versions need later (STATE_SCHEMA's version columns),
-    URLs redacted (records.redact_url)."""
+    URLs redacted (records.redact_url); `sentences`: its sentence_hashes when known already."""
     return {"guid": redact_url(story.guid), "canonical_url": redact_url(story.canonical_url) or None,
             "version": int(story.version or 1), "version_of": story.version_of, "version_title": story.title or "",
             "version_feed": redact_url(story.feed_url), "version_published": story.published,
-            "version_sentences": list(sentence_hashes(story.text)), "identity_id": story.identity_id}
+            "version_sentences": list(sentence_hashes(story.text) if sentences is None else sentences),
+            "identity_id": story.identity_id}
 
 
 def chains_by_identity(rows: Iterable[dict]) -> dict:
@@ -311,14 +320,13 @@ def is_stale(sentences: Optional[Sequence[int]], chain: Sequence[VersionInfo]) -
     return False
 
 
-def resolve_cluster(stories: Sequence, known: Sequence[VersionInfo]) -> List:
+def resolve_cluster(stories: Sequence, known: Sequence[VersionInfo]) -> dict:
     """Slug versions and stale flags of a cluster's new stories (`stories`: Story records whose
     identity versions are set already), given the versions of its remembered members (`known`).
-    Sets version, previous_story_id, version_of and stale on the stories; returns the stories
-    that became slug versions."""
+    Sets version, previous_story_id, version_of and stale on the stories; returns their
+    VersionInfo by story_id (the slug and guid versions it made have version > 1 and new)."""
     infos = {s.story_id: info_of_story(s) for s in stories}
     members = list(known) + list(infos.values())
-    became = []
     order = sorted((s for s in stories if infos[s.story_id].slug is not None and (s.version or 1) == 1),
                    key=lambda s: (infos[s.story_id].slug.order(), infos[s.story_id].published, s.story_id))
     for story in stories:                   # the guid kept, the URL changed: a new identity
@@ -328,7 +336,6 @@ def resolve_cluster(stories: Sequence, known: Sequence[VersionInfo]) -> List:
             if prev is not None:
                 story.version, story.previous_story_id, story.version_of = prev.version + 1, prev.story_id, prev.head
                 me.version, me.previous, me.version_of = story.version, story.previous_story_id, story.version_of
-                became.append(story)
     for story in order:
         me = infos[story.story_id]
         prev = _slug_predecessor(me, [m for m in members if m.story_id != me.story_id
@@ -338,7 +345,6 @@ def resolve_cluster(stories: Sequence, known: Sequence[VersionInfo]) -> List:
             continue
         story.version, story.previous_story_id, story.version_of = prev.version + 1, prev.story_id, prev.head
         me.version, me.previous, me.version_of = story.version, story.previous_story_id, story.version_of
-        became.append(story)
     chains: dict = {}
     for m in members:
         chains.setdefault(m.head, []).append(m)
@@ -350,4 +356,4 @@ def resolve_cluster(stories: Sequence, known: Sequence[VersionInfo]) -> List:
             continue
         story.stale = any(is_stale(me.sentences, chain) for chain in versioned.values()
                           if not any(m.feed and m.feed == me.feed for m in chain))
-    return became
+    return infos
