@@ -191,3 +191,26 @@ def test_guid_kept_url_changed_is_a_version_when_the_content_differs():
     other_feed = story("d", V2, guid="tag:wire,1", feed="http://daily.example/rss")
     resolve_cluster([other_feed], known)
     assert other_feed.version == 1
+
+
+def test_a_state_generation_without_the_version_columns_still_reads_and_writes(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from transforms.dedupe.state import STATE_SCHEMA, read_rows
+    from transforms.dedupe.versions import chains_by_identity
+    old_schema = pa.schema([f for f in STATE_SCHEMA if f.name in (
+        "story_id", "root_key", "seen_at", "content_key", "feed_agency", "n_shingles", "sketch", "keys", "language")])
+    assert len(old_schema) == 9 and STATE_SCHEMA.names[:9] == old_schema.names     # new columns at the end
+    row = {"story_id": "head", "root_key": "0|1|2026-12-01T06:00:00|f|000000001|head", "seen_at": T0,
+           "content_key": None, "feed_agency": None, "n_shingles": 10, "sketch": [1, 2], "keys": [3], "language": "en"}
+    path = tmp_path / "stories-00000-of-00004.parquet"
+    pq.write_table(pa.Table.from_pylist([row], schema=old_schema), str(path))
+    rows = read_rows(str(path))
+    assert chains_by_identity(rows) == {"head": rows}
+    info = info_of_row(rows[0])
+    assert (info.version, info.sentences, info.guid) == (1, None, None)
+    s = story("head", V2)
+    assert identity_version(s, [info]).story_id == "head"      # unknown content: seen, never re-versioned
+    again = pa.Table.from_pylist(rows, schema=STATE_SCHEMA).to_pylist()[0]   # written back: nulls
+    assert again["version"] is None and again["version_sentences"] is None and again["story_id"] == "head"
