@@ -296,6 +296,7 @@ class StreamIndex(NearDuplicateIndex):
         self.meta: Dict[str, tuple] = {}
         self.origins: Dict[str, Tuple[str, str]] = {}     # cluster -> (origin rank, origin story)
         self.versions: Dict[str, dict] = {}               # story -> versions.state_columns
+        self.version_infos: Dict[str, Any] = {}           # story -> versions.VersionInfo of them
         self.by_root: Dict[str, set] = {}                 # cluster -> its stories in the index
 
     def apply(self, record: tuple) -> None:
@@ -308,6 +309,7 @@ class StreamIndex(NearDuplicateIndex):
         elif kind == "version":
             _, sid, columns = record
             self.versions[sid] = columns
+            self.version_infos[sid] = info_of_row(dict(columns, story_id=sid))
         elif kind == "meta":
             _, sid, root_key, agency, language = record
             self.meta[sid] = (root_key, agency, language)
@@ -351,8 +353,8 @@ class StreamIndex(NearDuplicateIndex):
         if exact_of is not None and story.previous_story_id == exact_of and story.linked_to == exact_of:
             story.link_rule = VERSION_RULE           # a new version of an identity (identity_step)
         root = story.cluster_id or story.story_id
-        known = [info_of_row(dict(self.versions[sid], story_id=sid)) for sid in self.by_root.get(root, ())
-                 if sid != story.story_id and sid in self.versions]
+        known = [self.version_infos[sid] for sid in self.by_root.get(root, ())
+                 if sid != story.story_id and sid in self.version_infos]
         info = resolve_cluster([story], known)[story.story_id]
         record = ("version", story.story_id, state_columns(story, info.sentences))
         self.apply(record)
@@ -390,6 +392,7 @@ class StreamIndex(NearDuplicateIndex):
         for sid in gone:
             self.meta.pop(sid, None)
             self.versions.pop(sid, None)
+            self.version_infos.pop(sid, None)
             members = self.by_root.get(roots.get(sid))
             if members is not None:
                 members.discard(sid)
