@@ -42,7 +42,11 @@ Differences from the batch Dedupe (also in docs/streaming.md):
   publication arrives later, an `origin` event names it (batch orders a run's stories first);
 - `agencies_inferred` comes from the cluster as known on arrival (later agency items of the
   cluster do not update rows already written);
-- remembered stories are compared through their bottom-k sketch (as batch cross-run state is).
+- remembered stories are compared through their bottom-k sketch (as batch cross-run state is);
+- versions (versions.py): a new version of an identity is found by the Identity step (its entry
+  keeps each version's sentence hashes) and joins its previous version's cluster; slug versions
+  and `stale` are decided on arrival against the versions the cluster knows then (batch decides
+  a run's stories together), so a reprint that arrives before the newer version is not stale.
 """
 from __future__ import annotations
 
