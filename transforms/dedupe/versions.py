@@ -176,9 +176,9 @@ def same_content(a: Optional[Sequence[int]], b: Optional[Sequence[int]]) -> bool
     return False
 
 
-def version_id(first_id: str, hashes: Sequence[int]) -> str:
-    """The id of a new version: from the first version's id and its content."""
-    return stable_id(first_id, "version", ",".join(str(h) for h in _core(hashes)[0]))
+def version_id(identity_id: str, hashes: Sequence[int]) -> str:
+    """The id of a new version of an identity: from the id the identity gives and the content."""
+    return stable_id(identity_id, "version", ",".join(str(h) for h in _core(hashes)[0]))
 
 
 # ---------------------------------------------------------------- what is known of a version
