@@ -209,6 +209,17 @@ class Story:
     linked_to: Optional[str] = None
     containment: Optional[float] = None
     containment_reverse: Optional[float] = None
+    # Written, set by dedupe (transforms/dedupe/versions.py), after the evidence for the same
+    # reason: the version of the item (1 for a first version), the story this one is a new
+    # version of, and whether a reprint carries the text of a version older than the newest
+    # known. Carried, not written: `version_of`, the first version's story_id, and
+    # `identity_id`, the id of the item's identity (clean.stories.identity) when a new version of
+    # that identity got an id of its own.
+    version: int = 1
+    previous_story_id: Optional[str] = None
+    stale: bool = False
+    version_of: Optional[str] = None
+    identity_id: Optional[str] = None
 
     def partition(self) -> Tuple[str, str]:
         """(date, lang) partition values; both are sanitised (never a path)."""

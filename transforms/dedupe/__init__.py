@@ -12,6 +12,8 @@
     candidates.py   fingerprints per feed, candidate pairs from LSH buckets, verification
     components.py   connected components over the verified edges
     state.py        the cross-run state: remembered fingerprints and feed validators
+    versions.py     versions of an item (same identity, other content; desk slugs) and stale
+                    reprints: version, previous_story_id, stale (plain Python, both modes)
 """
 from transforms.dedupe.batch import Dedupe
 from transforms.dedupe.state import (ReadState, ReadValidators, StateDamaged, WriteState, checked_generation,

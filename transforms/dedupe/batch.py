@@ -28,6 +28,8 @@ from transforms.dedupe.events import merge_events, origin_event
 from transforms.dedupe.exact import ExactIdentity, label_id, order_key
 from transforms.dedupe.rules import CONTENT_HASH, RULES
 from transforms.dedupe.state import in_window, newest_row, row_fingerprint, state_row
+from transforms.dedupe.versions import (VERSION_RULE, VersionInfo, identity_version, info_of_row, info_of_story,
+                                        resolve_cluster, state_columns)
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, ClusterEvent, Story
 from transforms.tagged import TypedParDo
@@ -36,36 +38,63 @@ __all__ = ["Dedupe"]
 
 
 class _SplitSeen(beam.DoFn):
-    """Per story id: a story already in the state is 'already seen' (its row is refreshed);
-    a remembered row nobody saw is kept until it leaves the window."""
+    """Per story id (an identity's id, with the rows of its versions that have ids of their own): a
+    story whose content matches a remembered version is 'already seen' (that row is refreshed);
+    other content is a new version (versions.identity_version: new id, version, previous
+    version; an edge to the previous version on 'version_edges'); a remembered row nobody saw
+    is kept until it leaves the window."""
 
     def __init__(self, as_of: _dt.datetime, window_days: float):
         self._as_of = as_of
         self._window_days = window_days
         self._expired = Metrics.counter("dedupe", "state_rows_expired")
+        self._versions = Metrics.counter("dedupe", "new_versions")
 
     def process(self, element):
         _, grouped = element
-        stories, rows = list(grouped["story"]), list(grouped["row"])
-        row = dict(newest_row(rows)) if rows else None   # a generation's row and a stream's deltas
-        if row is not None and not in_window(row, self._as_of, self._window_days):
-            self._expired.inc()      # left the window: forgotten
-            row = None
-        if row is None:
-            yield from stories
-            return
-        if stories:
-            row["seen_at"] = self._as_of
-            for s in stories:
-                s.disposition = ALREADY_SEEN
-                yield beam.pvalue.TaggedOutput("seen", s)
-        yield beam.pvalue.TaggedOutput("rows", row)
+        stories, by_id = list(grouped["story"]), {}
+        for r in grouped["row"]:             # a generation's row and a stream's deltas, per version
+            by_id.setdefault(r["story_id"], []).append(r)
+        rows = {}
+        for sid, found in by_id.items():
+            row = dict(newest_row(found))
+            if in_window(row, self._as_of, self._window_days):
+                rows[sid] = row
+            else:
+                self._expired.inc()      # left the window: forgotten
+        known = [info_of_row(r) for r in rows.values()]
+        for s in stories:
+            head = s.story_id
+            matched = identity_version(s, known)
+            if matched is None:
+                if s.previous_story_id is not None:      # a new version of a remembered item
+                    self._versions.inc()
+                    yield beam.pvalue.TaggedOutput("version_edges", (s.story_id, s.previous_story_id, 1.0,
+                                                                     VERSION_RULE))
+                    known.append(info_of_story(s))
+                yield s
+                continue
+            row = rows.get(matched.story_id) or rows.get(head)
+            if row is not None:
+                row["seen_at"] = self._as_of
+            s.story_id = matched.story_id
+            s.disposition = ALREADY_SEEN
+            yield beam.pvalue.TaggedOutput("seen", s)
+        for row in rows.values():
+            yield beam.pvalue.TaggedOutput("rows", row)
 
 
 class Member(NamedTuple):
     """A new story of a component, keyed by the component's root id."""
     root: str
-    value: tuple                 # (story, shingles, n_shingles)
+    value: tuple                 # (story, shingles, n_shingles, its state row or None)
+
+
+class KnownVersion(NamedTuple):
+    """A remembered member's version information (versions.VersionInfo), keyed by its
+    component's root id."""
+    root: str
+    info: VersionInfo
 
 
 class AgencyOf(NamedTuple):
@@ -100,7 +129,7 @@ class _ByRoot(beam.DoFn):
             story.link_rule, story.linked_to, story.containment, story.containment_reverse = link
         if not labels or not fps:  # cannot happen: every story has a fingerprint; never lose one
             for story in stories:
-                yield Member(story_id, (story, None, 0))
+                yield Member(story_id, (story, None, 0, None))
             return
         label, fp = labels[0], fps[0]
         root = label_id(label)
@@ -109,12 +138,15 @@ class _ByRoot(beam.DoFn):
         yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
         if fp.old:
             yield beam.pvalue.TaggedOutput("remembered", Remembered(root, (label_id(fp.label), label)))
+            for info in g.get("versions", ()):
+                yield beam.pvalue.TaggedOutput("versions", KnownVersion(root, info))
             return
         language = stories[0].language if stories else None
-        yield beam.pvalue.TaggedOutput("rows", state_row(fp, label, self._as_of, language,
-                                                          stories[0] if stories else None))
-        for story in stories:
-            yield Member(root, (story, fp.shingles, fp.n_shingles))
+        row = state_row(fp, label, self._as_of, language, stories[0] if stories else None)
+        if not stories:
+            yield beam.pvalue.TaggedOutput("rows", row)
+        for i, story in enumerate(stories):      # the row goes with its story: _Resolve completes it
+            yield Member(root, (story, fp.shingles, fp.n_shingles, row if i == 0 else None))
 
 
 def evidence_both_ways(edge):
@@ -139,7 +171,8 @@ def choose_evidence(items) -> tuple:
 
 
 class _Resolve(beam.DoFn):
-    """(root, {'members', 'root', 'agencies', 'remembered'}) -> the component's stories with
+    """(root, {'members', 'root', 'agencies', 'remembered', 'versions'}) -> the component's
+    stories with their versions and state rows (on 'rows', with the version columns), and
     their dispositions, and its cluster events (events.py) on the 'events' output."""
 
     def __init__(self, as_of, run_id: str = ""):
@@ -148,7 +181,13 @@ class _Resolve(beam.DoFn):
     def process(self, element):
         root, g = element
         members = list(g["members"])
-        yield from _resolve(root, g, members)
+        infos = {}
+        yield from _resolve(root, g, members, infos)
+        for story, _, _, row in members:
+            if row is not None:
+                info = infos.get(story.story_id)
+                row.update(state_columns(story, info.sentences if info is not None else None))
+                yield beam.pvalue.TaggedOutput("rows", row)
         for event in component_events(root, members, list(g["remembered"]), self._as_of, self._run_id):
             yield beam.pvalue.TaggedOutput("events", event)
 
@@ -160,7 +199,7 @@ def component_events(root: str, members, remembered, at, run_id: str = "") -> li
     decides on arrival)."""
     if not remembered or not members:
         return []
-    new = sorted(((order_key(story), story.story_id) for story, _, _ in members))
+    new = sorted(((order_key(story), story.story_id) for story, *_ in members))
     component_label = remembered[0][1]
     events = merge_events(root, (cluster for cluster, _ in remembered), new[0][1], at, run_id)
     best_label, best_id = new[0]
@@ -168,10 +207,13 @@ def component_events(root: str, members, remembered, at, run_id: str = "") -> li
     return events + ([change] if change is not None else [])
 
 
-def _resolve(root, g, members):
+def _resolve(root, g, members, infos: Optional[dict] = None):
     roots = list(g["root"])
     agencies = sorted(set(g["agencies"]))
-    for story, shingles, n in members:
+    found = resolve_cluster([story for story, *_ in members], list(g.get("versions", ())))
+    if infos is not None:
+        infos.update(found)
+    for story, shingles, n, _ in members:
         if story.story_id == root:
             story.disposition, story.duplicate_of, story.similarity = CANONICAL, None, None
             story.link_rule = story.linked_to = story.containment = story.containment_reverse = None
@@ -211,10 +253,11 @@ class Dedupe(beam.PTransform):
         if old_rows is None:
             old_rows = stories.pipeline | "NoState" >> beam.Create([])
         split = ({"story": exact["stories"] | "StoryById" >> beam.Map(lambda s: (s.story_id, s)),
-                  "row": old_rows | "RowById" >> beam.Map(lambda r: (r["story_id"], r))}
+                  "row": old_rows | "RowByIdentity" >> beam.Map(lambda r: (r.get("identity_id") or r["story_id"], r))}
                  | "JoinState" >> beam.CoGroupByKey()
                  | "SplitSeen" >> TypedParDo(_SplitSeen(self._as_of, self._window_days),
-                                             {"new": Story, "seen": Story, "rows": dict}))
+                                             {"new": Story, "seen": Story, "rows": dict, "version_edges": tuple}))
+        exact_edges = (exact["edges"], split["version_edges"]) | "ExactAndVersionEdges" >> beam.Flatten()
         new, seen = split["new"], split["seen"]
         fps = ((new | "KeyByFeed" >> beam.Map(lambda s: (s.feed_url, s))
                 | "GroupByFeed" >> beam.GroupByKey()
@@ -222,31 +265,35 @@ class Dedupe(beam.PTransform):
                 split["rows"] | "Remembered" >> beam.Map(row_fingerprint))
                | "AllFingerprints" >> beam.Flatten())
         candidates = fps | "CandidatePairs" >> CandidatePairs()
-        known = ((exact["edges"] | "ExactRule" >> beam.Map(lambda e: (e[0], e[1], e[3])),
+        known = ((exact_edges | "ExactRule" >> beam.Map(lambda e: (e[0], e[1], e[3])),
                   candidates["edges"] | "ContentRule" >> beam.Map(lambda e: (e[0], e[1], CONTENT_HASH)))
                  | "KnownEdges" >> beam.Flatten())
         verified = ((candidates["pairs"], known) | "ToVerify" >> beam.Flatten()
                     | "VerifyPairs" >> VerifyPairs(fps, self._threshold))
         evidence = verified | "EvidenceBothWays" >> beam.FlatMap(evidence_both_ways)
-        edges = (exact["edges"], candidates["edges"], verified) | "Edges" >> beam.Flatten()
+        edges = (exact_edges, candidates["edges"], verified) | "Edges" >> beam.Flatten()
         labels = ({"edges": edges, "labels": fps | "InitialLabels" >> beam.Map(lambda f: (f.story_id, f.label))}
                   | "ConnectedComponents" >> ConnectedComponents())
         joined = ({"story": new | "NewById" >> beam.Map(lambda s: (s.story_id, s)),
                    "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, f)),
-                   "label": labels, "evidence": evidence}
+                   "label": labels, "evidence": evidence,
+                   "versions": split["rows"] | "RememberedVersions" >> beam.Map(
+                       lambda r: (r["story_id"], info_of_row(r)))}
                   | "JoinLabels" >> beam.CoGroupByKey()
                   | "ByRoot" >> TypedParDo(_ByRoot(self._as_of), {"members": Member, "agencies": AgencyOf,
                                                                  "root_sets": RootSet, "rows": dict,
-                                                                 "remembered": Remembered}))
+                                                                 "remembered": Remembered,
+                                                                 "versions": KnownVersion}))
         resolved = ({"members": joined["members"] | "MemberKV" >> beam.Map(tuple),
                      "root": joined["root_sets"] | "RootKV" >> beam.Map(tuple),
                      "agencies": joined["agencies"] | "AgencyKV" >> beam.Map(tuple),
-                     "remembered": joined["remembered"] | "RememberedKV" >> beam.Map(tuple)}
+                     "remembered": joined["remembered"] | "RememberedKV" >> beam.Map(tuple),
+                     "versions": joined["versions"] | "VersionsKV" >> beam.Map(tuple)}
                     | "JoinRoots" >> beam.CoGroupByKey()
                     | "Resolve" >> TypedParDo(_Resolve(self._as_of, self._run_id),
-                                              {"stories": Story, "events": ClusterEvent}))
+                                              {"stories": Story, "events": ClusterEvent, "rows": dict}))
         return {
             "stories": (resolved["stories"], seen) | "AllStories" >> beam.Flatten(),
-            "state_rows": (joined["rows"], split["rows"]) | "StateRows" >> beam.Flatten(),
+            "state_rows": (joined["rows"], resolved["rows"], split["rows"]) | "StateRows" >> beam.Flatten(),
             "events": resolved["events"],
         }

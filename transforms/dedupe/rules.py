@@ -58,7 +58,8 @@ __all__ = ["Link", "Side", "candidate_keys", "size_keys", "size_class", "story_f
 # Rules (the link_rule column).
 URL, GUID, TITLE_DATE, CONTENT_HASH = "url", "guid", "title_date", "content_hash"
 NEAR_DUPLICATE, SAME_FEED_UPDATE = "near_duplicate", "same_feed_update"
-RULES = (URL, GUID, TITLE_DATE, CONTENT_HASH, NEAR_DUPLICATE, SAME_FEED_UPDATE)
+VERSION = "version"                   # a new version of an item to its previous one (versions.py)
+RULES = (URL, GUID, TITLE_DATE, VERSION, CONTENT_HASH, NEAR_DUPLICATE, SAME_FEED_UPDATE)
 
 # Two stories of one feed without agreeing facts are never linked; with agreeing facts from this
 # containment (a feed's templated items share words, not facts).

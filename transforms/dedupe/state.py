@@ -51,6 +51,17 @@ STATE_SCHEMA = pa.schema([
     pa.field("sentence_tokens", pa.list_(pa.list_(pa.uint32()))),  # each sentence's word hashes
     pa.field("lead_sentences", pa.int32()),                 # sentences of the first paragraph
     pa.field("boilerplate", pa.list_(pa.int64())),          # hashes of its boilerplate sentences
+    # Versions (dedupe/versions.py; null in generations written before them): the identity, the
+    # version and its chain's first version, and what the slug and stale rules compare.
+    pa.field("guid", pa.string()),
+    pa.field("canonical_url", pa.string()),
+    pa.field("version", pa.int32()),
+    pa.field("version_of", pa.string()),
+    pa.field("version_title", pa.string()),
+    pa.field("version_feed", pa.string()),
+    pa.field("version_published", pa.timestamp("us", tz="UTC")),
+    pa.field("version_sentences", pa.list_(pa.uint32())),
+    pa.field("identity_id", pa.string()),   # a new version of an identity: that identity's id
 ])
 PROVENANCE_COLUMNS = ("title", "published", "source_name", "agencies", "credit", "sentences", "sentence_tokens",
                       "lead_sentences", "boilerplate")

@@ -42,7 +42,11 @@ Differences from the batch Dedupe (also in docs/streaming.md):
   publication arrives later, an `origin` event names it (batch orders a run's stories first);
 - `agencies_inferred` comes from the cluster as known on arrival (later agency items of the
   cluster do not update rows already written);
-- remembered stories are compared through their bottom-k sketch (as batch cross-run state is).
+- remembered stories are compared through their bottom-k sketch (as batch cross-run state is);
+- versions (versions.py): a new version of an identity is found by the Identity step (its entry
+  keeps each version's sentence hashes) and joins its previous version's cluster; slug versions
+  and `stale` are decided on arrival against the versions the cluster knows then (batch decides
+  a run's stories together), so a reprint that arrives before the newer version is not stale.
 """
 from __future__ import annotations
 
@@ -68,6 +72,8 @@ from transforms.dedupe.exact import label_id, order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
 from transforms.dedupe.index import NearDuplicateIndex
 from transforms.dedupe.state import PROVENANCE_COLUMNS, frozen_root, redacted_row, remembered_rows
+from transforms.dedupe.versions import (VERSION_RULE, chains_by_identity, identity_version, info_of_row, info_of_story,
+                                        resolve_cluster, state_columns)
 from transforms.provenance.alignment import copy_columns, copy_of_row, copy_of_story
 from transforms.provenance.rows import cluster_rows
 from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, ProvenanceRow, Story,
@@ -120,7 +126,8 @@ def cleanup_reference(newest_seen: float, timer_time: float, wall: Optional[floa
 # --------------------------------------------------------------------------- identity
 
 def identity_step(entry: Optional[dict], story: Story, window_s: float,
-                  remembered: Optional[dict] = None) -> Tuple[dict, Story, Optional[str], bool]:
+                  remembered: Optional[dict] = None, versions: Optional[list] = None
+                  ) -> Tuple[dict, Story, Optional[str], bool]:
     """One arrival at the identity state of `story.story_id`.
 
     Returns (new entry, story, exact_of, expired): `story` carries its (possibly derived) id
@@ -128,21 +135,37 @@ def identity_step(entry: Optional[dict], story: Story, window_s: float,
     the story is an exact copy from another feed (or a second entry of the same feed); `expired`
     says an entry existed but had left the window (it is forgotten). `remembered` is the state
     row of this id from earlier runs (batch or stream), if any: within the window, every arrival
-    of the id is ALREADY_SEEN, as the batch pipeline decides across runs."""
+    of the id is ALREADY_SEEN, as the batch pipeline decides across runs.
+
+    Versions (versions.identity_version, as batch decides them): the entry keeps what each
+    version of the id said (`versions`: the state rows' versions of the id when remembered);
+    other content is a new version, returned with its new id and `exact_of` = the previous
+    version, and the same content as a known version is that version seen again."""
     head = story.story_id
     fetched = epoch(story.fetched_at)
     expired = False
     if entry is not None and fetched - entry["seen"] > window_s:
         entry, expired = None, True
     if entry is None and remembered is not None and fetched - _row_seen(remembered) <= window_s:
-        entry = {"seen": fetched, "first": _row_seen(remembered), "ids": {head}, "feeds": {}, "remembered": True}
+        entry = {"seen": fetched, "first": _row_seen(remembered), "ids": {head}, "feeds": {}, "remembered": True,
+                 "versions": list(versions or ())}
+    matched = None
+    if entry is not None and entry.get("versions"):
+        matched = identity_version(story, entry["versions"])
+        if matched is None and story.previous_story_id is not None:       # a new version
+            entry["seen"] = max(entry["seen"], fetched)
+            entry["versions"].append(info_of_story(story))
+            entry["ids"].add(story.story_id)
+            return entry, story, story.previous_story_id, expired
     if entry is not None and entry.get("remembered"):
         entry["seen"] = max(entry["seen"], fetched)
         story.disposition = ALREADY_SEEN
+        story.story_id = matched.story_id if matched is not None else head
         return entry, story, None, expired
     if entry is None:
         entry = {"seen": fetched, "first": fetched, "ids": {head},
-                 "feeds": {story.feed_url: {"ids": [head], "poll": fetched, "k": 1}}}
+                 "feeds": {story.feed_url: {"ids": [head], "poll": fetched, "k": 1}},
+                 "versions": [info_of_story(story)]}
         return entry, story, None, expired
     entry["seen"] = max(entry["seen"], fetched)
     feed = entry["feeds"].setdefault(story.feed_url, {"ids": [], "poll": None, "k": 0})
@@ -152,6 +175,8 @@ def identity_step(entry: Optional[dict], story: Story, window_s: float,
     feed["k"] = k + 1
     if k < len(feed["ids"]):              # the k-th occurrence in this feed was seen before
         story.story_id = feed["ids"][k]
+        if matched is not None and matched.story_id != head:
+            story.story_id = matched.story_id          # a later version seen again
         story.disposition = ALREADY_SEEN
         return entry, story, None, expired
     n = 0                                 # a new exact copy: the batch ExactIdentity's derived id
@@ -174,18 +199,22 @@ class _Identity(beam.DoFn):
         self._window_s = float(window_days) * DAY
         self._state_dir, self._token = state_dir, token
         self._remembered: dict = {}
+        self._chains: dict = {}
         self._expired = Metrics.counter("stream_dedupe", "identity_expired_on_arrival")
         self._freed = Metrics.counter("stream_dedupe", "identity_state_freed")
         self._seen = Metrics.counter("stream_dedupe", "already_seen")
 
     def setup(self):
         self._remembered = remembered_snapshot(self._state_dir, self._token)
+        self._chains = chains_by_identity(self._remembered.values())
 
     def process(self, element, entry_state=beam.DoFn.StateParam(ENTRY),
                 cleanup=beam.DoFn.TimerParam(CLEANUP)):
         _, story = element
+        chain = self._chains.get(story.story_id, ())
         entry, story, exact_of, expired = identity_step(entry_state.read(), story, self._window_s,
-                                                        self._remembered.get(story.story_id))
+                                                        self._remembered.get(story.story_id),
+                                                        [info_of_row(r) for r in chain])
         if expired:
             self._expired.inc()
         if story.disposition == ALREADY_SEEN:
@@ -257,6 +286,8 @@ class _Fingerprint(beam.DoFn):
 
 # --------------------------------------------------------------------------- near duplicates
 
+VERSION_COLUMNS = ("guid", "canonical_url", "version", "version_of", "version_title", "version_feed",
+                   "version_published", "version_sentences", "identity_id")
 REMEMBERED_FIRST = -1.0        # an earlier run's story ranks before every story of this stream
 UNKNOWN_ROOT_KEY = "0|1|9999-12-31T23:59:59.999999||999999999|"
 
@@ -272,19 +303,27 @@ class StreamIndex(NearDuplicateIndex):
         self.meta: Dict[str, tuple] = {}
         self.origins: Dict[str, Tuple[str, str]] = {}     # cluster -> (origin rank, origin story)
         self.copies: Dict[str, Any] = {}    # story -> provenance Copy (transforms/provenance), "prov" records
-        self.members: Dict[str, set] = {}   # cluster -> its stories with a Copy (checked against entries)
+        self.versions: Dict[str, dict] = {}               # story -> versions.state_columns
+        self.version_infos: Dict[str, Any] = {}           # story -> versions.VersionInfo of them
+        self.by_root: Dict[str, set] = {}                 # cluster -> its stories in the index
 
     def apply(self, record: tuple) -> None:
         kind = record[0]
-        if kind == "meta":
+        if kind == "add":
+            super().apply(record)
+            e = self.entries.get(record[1])
+            if e is not None:
+                self.by_root.setdefault(e[2], set()).add(record[1])
+        elif kind == "version":
+            _, sid, columns = record
+            self.versions[sid] = columns
+            self.version_infos[sid] = info_of_row(dict(columns, story_id=sid))
+        elif kind == "meta":
             _, sid, root_key, agency, language = record
             self.meta[sid] = (root_key, agency, language)
         elif kind == "prov":
             _, sid, copy = record
             self.copies[sid] = copy
-            e = self.entries.get(sid)
-            if e is not None:
-                self.members.setdefault(e[2], set()).add(sid)
         elif kind == "origin":
             _, cluster, rank, sid = record
             if cluster not in self.origins or (rank, sid) < self.origins[cluster]:
@@ -294,12 +333,12 @@ class StreamIndex(NearDuplicateIndex):
             for e in self.entries.values():
                 if e[2] == other:
                     e[2] = winner
+            if other in self.by_root:
+                self.by_root.setdefault(winner, set()).update(self.by_root.pop(other))
             if other in self.agencies:
                 self.agencies[winner] = sorted(set(self.agencies.get(winner, ())) | set(self.agencies.pop(other)))
             if other in self.origins:
                 self.apply(("origin", winner) + self.origins.pop(other))
-            if other in self.members:
-                self.members.setdefault(winner, set()).update(self.members.pop(other))
         else:
             super().apply(record)
 
@@ -307,7 +346,8 @@ class StreamIndex(NearDuplicateIndex):
         live_roots = {e[2] for e in self.entries.values()}
         return (super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
                 + [("prov", sid, c) for sid, c in self.copies.items() if sid in self.entries]
-                + [("origin", c) + o for c, o in self.origins.items() if c in live_roots])
+                + [("origin", c) + o for c, o in self.origins.items() if c in live_roots]
+                + [("version", sid, v) for sid, v in self.versions.items() if sid in self.entries])
 
     def arrive(self, story: Story, exact_of: Optional[str], ordered, when: float, window_s: float,
                threshold: float, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
@@ -317,9 +357,23 @@ class StreamIndex(NearDuplicateIndex):
         meta = self.meta_record(story)
         self.apply(meta)
         changes, events = self.cluster_changes(story, at, run_id)
+        version = self.version_record(story, exact_of)
         prov, rows = self.provenance(story, at, run_id)
         self.provenance_rows = rows
-        return [record, meta] + changes + [prov], events
+        return [record, meta] + changes + [version, prov], events
+
+    def version_record(self, story: Story, exact_of: Optional[str]) -> tuple:
+        """After `decide`: the story's version against its cluster's known versions
+        (versions.resolve_cluster, as batch decides per component) and its version record."""
+        if exact_of is not None and story.previous_story_id == exact_of and story.linked_to == exact_of:
+            story.link_rule = VERSION_RULE           # a new version of an identity (identity_step)
+        root = story.cluster_id or story.story_id
+        known = [self.version_infos[sid] for sid in self.by_root.get(root, ())
+                 if sid != story.story_id and sid in self.version_infos]
+        info = resolve_cluster([story], known)[story.story_id]
+        record = ("version", story.story_id, state_columns(story, info.sentences))
+        self.apply(record)
+        return record
 
     def provenance(self, story: Story, at: _dt.datetime, run_id: str = "") -> Tuple[tuple, List[ProvenanceRow]]:
         """After `cluster_changes`: the story's "prov" record (its provenance Copy, kept for the
@@ -330,8 +384,8 @@ class StreamIndex(NearDuplicateIndex):
         row measured again against it. A reader keeps the newest row per key (`updated_at`)."""
         copy = copy_of_story(story)
         cluster = story.cluster_id or story.story_id
-        others = [self.copies.get(sid) for sid in sorted(self.members.get(cluster, ()))
-                  if sid != story.story_id and sid in self.entries and self.entries[sid][2] == cluster]
+        others = [self.copies[sid] for sid in sorted(self.by_root.get(cluster, ()))
+                  if sid != story.story_id and sid in self.copies and self.entries[sid][2] == cluster]
         rows = cluster_rows(cluster, [copy], others, at, run_id)
         record = ("prov", story.story_id, copy._replace(texts=(), remembered=True, disposition=""))
         self.apply(record)
@@ -364,16 +418,18 @@ class StreamIndex(NearDuplicateIndex):
         return records, events
 
     def expire(self, before: float):
+        roots = {sid: e[2] for sid, e in self.entries.items() if e[0] < before}
         gone = super().expire(before)
         for sid in gone:
             self.meta.pop(sid, None)
             self.copies.pop(sid, None)
-        if gone:
-            gone_ids = set(gone)
-            for cluster in list(self.members):
-                self.members[cluster] -= gone_ids
-                if not self.members[cluster]:
-                    del self.members[cluster]
+            self.versions.pop(sid, None)
+            self.version_infos.pop(sid, None)
+            members = self.by_root.get(roots.get(sid))
+            if members is not None:
+                members.discard(sid)
+                if not members:
+                    del self.by_root[roots[sid]]
         return gone
 
     @staticmethod
@@ -386,6 +442,7 @@ class StreamIndex(NearDuplicateIndex):
                  int(row["n_shingles"] or 0), tuple(int(k) for k in row["keys"] or ()), row["content_key"],
                  row["feed_agency"]),
                 ("meta", sid, row["root_key"], row["feed_agency"], row.get("language")),
+                ("version", sid, {k: row.get(k) for k in VERSION_COLUMNS}),
                 ("origin", label_id(row["root_key"]), origin_rank(row["root_key"]), label_id(row["root_key"]))] + prov
 
     def meta_record(self, story: Story) -> tuple:
@@ -410,7 +467,7 @@ class StreamIndex(NearDuplicateIndex):
                                   "seen_at": _dt.datetime.fromtimestamp(e[0], UTC), "content_key": e[6],
                                   "feed_agency": agency, "n_shingles": int(e[4]),
                                   "sketch": [int(x) for x in e[3]], "keys": [int(k) for k in e[5]],
-                                  "language": language}, **prov))
+                                  "language": language}, **prov, **self.versions.get(sid, {})))
 
 
 class _NearDuplicates(beam.DoFn):

@@ -44,6 +44,9 @@ STORY_SCHEMA = pa.schema([
     pa.field("linked_to", pa.string()),     # the story it was linked to (its edge)
     pa.field("containment", pa.float64()),  # share of its shingles found in linked_to
     pa.field("containment_reverse", pa.float64()),  # share of linked_to's shingles found in it
+    pa.field("version", pa.int64()),              # 1 for a first version (dedupe/versions.py)
+    pa.field("previous_story_id", pa.string()),   # the story this one is a new version of
+    pa.field("stale", pa.bool_()),                # a reprint of a version older than the newest known
 ])
 STORY_COLUMNS = tuple(STORY_SCHEMA.names)
 DEAD_LETTER_COLUMNS = ("stage", "source", "entry", "error", "excerpt", "at")
