@@ -1,74 +1,50 @@
 """`wirefeed show OUTPUT ID`: one cluster in the terminal.
 
-The canonical story (the cluster's origin) first, then each duplicate by publication time: its
-outlet, headline, lag behind the origin, the evidence of its link (the `similarity` column, and
-`link_rule` / `containment` when the rows carry them), and what it kept, cut and added — a
-sentence-level diff of its text against the origin's (difflib), with the share of the origin's
-words it kept. Plain text, no colours, no absolute paths, no fetch times: the same rows give
-the same lines.
+The cluster's origin first (the `clusters/` row's `origin_story_id` when provenance wrote one,
+else the canonical story), then each other member by publication time: its outlet, headline,
+lag behind the origin, the evidence of its link (`similarity`, `link_rule`, `containment`), what
+provenance measured (`reprints/`: kept share, lead only, new headline, credit change), and what
+it kept, cut and added sentence by sentence — the same alignment `reprints/` is computed with
+(transforms/provenance: sentences split and normalised, datelines and credit lines set apart,
+one-to-one alignment with near matches), an edited sentence shown as a word diff. Plain text,
+no colours, no absolute paths, no fetch times: the same rows give the same lines.
 """
 from __future__ import annotations
 
 import difflib
-import re
 import textwrap
-from typing import List, Optional
+from typing import Dict, List, Optional
 
-from pipeline.report.model import evidence_parts, format_lag
-from pipeline.report.tables import cluster_rows
+from pipeline.report.model import changes, evidence_parts, format_lag
+from pipeline.report.tables import REPRINT_COLUMNS, cluster_rows, provenance_rows
+from transforms.provenance import align, copy_of_story
+from transforms.records import Story
 
 __all__ = ["SHOW_COLUMNS", "diff_texts", "render_cluster", "sentences", "show_cluster"]
 
 SHOW_COLUMNS = ("story_id", "cluster_id", "duplicate_of", "similarity", "source_name", "url", "title",
                 "text", "published", "language", "agencies", "agencies_inferred", "word_count")
-# A sentence ends at . ! ? followed by space and a capital (so "Nov. 27" and "U.S. dollars"
-# stay whole), at CJK full stops, and at line breaks.
-_SENTENCE = re.compile(r"(?<=[.!?][\"'”’»)])\s+(?=[\"'“‘«(\[]?[^\W\d_a-z])|(?<=[.!?])\s+(?=[\"'“‘«(\[]?[^\W\d_a-z])"
-                       r"|(?<=[。！？])|\n+")
-EDITED = 0.6   # word-level similarity from which a changed sentence counts as edited, not cut + added
-_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_LISTED = 3
 WIDTH = 100
 
 
 def sentences(text: str) -> List[str]:
-    """The text's sentences (and paragraphs), stripped, empty ones dropped."""
-    return [s.strip() for s in _SENTENCE.split(text or "") if s and s.strip()]
-
-
-def _norm(sentence: str) -> str:
-    return " ".join(w.lower() for w in _WORD.findall(sentence))
+    """The text's content sentences as provenance splits them (datelines, credit lines and
+    boilerplate set apart)."""
+    return list(copy_of_story(Story(text=text or "")).texts)
 
 
 def diff_texts(origin: str, copy: str) -> dict:
-    """What `copy` kept, cut and added of `origin`: sentences matched after normalising case,
-    punctuation and spacing; `kept_words` the share of the origin's words found in matching
-    runs of the copy's words (word-level difflib)."""
-    a, b = sentences(origin), sentences(copy)
-    sm = difflib.SequenceMatcher(None, [_norm(s) for s in a], [_norm(s) for s in b], autojunk=False)
-    kept, cut, added, edited = 0, [], [], []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
-            kept += i2 - i1
-            continue
-        gone, new = list(a[i1:i2]), list(b[j1:j2])
-        for s in list(gone):      # a sentence reworded rather than replaced
-            words = _norm(s).split()
-            scored = [(difflib.SequenceMatcher(None, words, _norm(t).split(), autojunk=False).ratio(), t)
-                      for t in new]
-            best = max(scored, key=lambda x: x[0], default=(0.0, None))
-            if best[0] >= EDITED:
-                edited.append((s, best[1]))
-                gone.remove(s)
-                new.remove(best[1])
-        cut.extend(gone)
-        added.extend(new)
-    wa = [w.lower() for w in _WORD.findall(origin or "")]
-    wb = [w.lower() for w in _WORD.findall(copy or "")]
-    words = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-    matched = sum(block.size for block in words.get_matching_blocks())
-    return {"sentences": len(a), "kept": kept, "edited": edited, "cut": cut, "added": added,
-            "kept_words": matched / len(wa) if wa else 0.0}
+    """What `copy` kept, cut and added of `origin`, by provenance's sentence alignment: `kept`
+    origin sentences found in the copy (`verbatim` of them unchanged after normalising, the
+    others `edited`: (before, after) pairs), `cut` and `added` sentences as written."""
+    o, c = copy_of_story(Story(text=origin or "")), copy_of_story(Story(text=copy or ""))
+    a = align(o.sentences, c.sentences)
+    edited = [(o.texts[i], c.texts[j]) for j, i in sorted(a.matched.items(), key=lambda kv: kv[1])
+              if o.sentences[i][0] != c.sentences[j][0]]
+    return {"sentences": len(o.sentences), "kept": len(a.kept), "verbatim": len(a.kept) - len(edited),
+            "edited": edited, "cut": [o.texts[i] for i in range(len(o.texts)) if i not in set(a.kept)],
+            "added": [c.texts[j] for j in a.added]}
 
 
 def _changed_words(before: str, after: str) -> str:
@@ -110,10 +86,14 @@ def _wrap(prefix: str, text: str) -> List[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix)) or [prefix]
 
 
-def render_cluster(rows: List[dict]) -> str:
+def render_cluster(rows: List[dict], measured: Optional[Dict[str, dict]] = None,
+                   origin_id: Optional[str] = None) -> str:
     """The terminal view of one cluster's rows (canonical row first, as tables.cluster_rows
-    returns them)."""
-    origin: Optional[dict] = rows[0] if rows and rows[0].get("duplicate_of") is None else None
+    returns them); `measured` its reprints/ rows by story id, `origin_id` the origin its
+    clusters/ row names (default: the canonical row)."""
+    measured = measured or {}
+    origin: Optional[dict] = next((r for r in rows if r["story_id"] == origin_id), None) or (
+        rows[0] if rows and rows[0].get("duplicate_of") is None else None)
     copies = [r for r in rows if r is not origin]
     cid = rows[0]["cluster_id"]
     outlets = {r.get("source_name") for r in rows}
@@ -142,8 +122,12 @@ def render_cluster(rows: List[dict]) -> str:
         lines.append(f"  agencies: {_agencies(row)}")
         if origin is not None:
             d = diff_texts(origin.get("text") or "", row.get("text") or "")
-            lines.append(f"  kept:     {d['kept']} of {d['sentences']} sentences as they were, "
-                         f"{len(d['edited'])} edited; {d['kept_words']:.0%} of the origin's words")
+            m = measured.get(row["story_id"])
+            share = f" ({m['kept_share']:.0%})" if m and m.get("kept_share") is not None else ""
+            if m and changes(m):
+                lines.append(f"  changed:  {', '.join(changes(m))}")
+            lines.append(f"  kept:     {d['kept']} of {d['sentences']} sentences{share}, {d['verbatim']} as they "
+                         f"were, {len(d['edited'])} edited")
             for before, after in d["edited"][:MAX_LISTED]:
                 lines += _wrap("    ~ ", _clip(_changed_words(before, after)))
             if len(d["edited"]) > MAX_LISTED:
@@ -164,4 +148,7 @@ def render_cluster(rows: List[dict]) -> str:
 def show_cluster(output: str, ident: str) -> str:
     """The view of the cluster `ident` names (a cluster id or any member's story id), from every
     run's rows in OUTPUT; tables.RunNotFound when no row has that id."""
-    return render_cluster(cluster_rows(output, ident, SHOW_COLUMNS))
+    rows = cluster_rows(output, ident, SHOW_COLUMNS)
+    clusters, reprints = provenance_rows(output, rows[0]["cluster_id"], REPRINT_COLUMNS)
+    origin = clusters[0]["origin_story_id"] if clusters else None
+    return render_cluster(rows, {r["story_id"]: r for r in reprints}, origin)

@@ -21,7 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.write import join, summary_path
 
 __all__ = ["CLUSTER_COLUMNS", "REPORT_COLUMNS", "REPRINT_COLUMNS", "RunRows", "RunNotFound", "cluster_rows", "latest_run_id", "list_runs",
-           "read_dead_letters", "read_history", "read_run", "read_summary_file", "run_files"]
+           "provenance_rows", "read_dead_letters", "read_history", "read_run", "read_summary_file", "run_files"]
 
 # The story columns the report reads (text is read only by `wirefeed show`).
 REPORT_COLUMNS = ("story_id", "cluster_id", "duplicate_of", "similarity", "source_name", "title", "published")
@@ -217,3 +217,23 @@ def cluster_rows(output: str, ident: str, columns: Optional[Sequence[str]] = Non
     far = _dt.datetime.max.replace(tzinfo=_dt.timezone.utc)
     rows.sort(key=lambda r: (r.get("duplicate_of") is not None, r.get("published") or far, r["story_id"]))
     return rows
+
+
+def provenance_rows(output: str, cluster_id: str, columns: Sequence[str] = REPRINT_COLUMNS):
+    """The provenance of cluster `cluster_id` across every run: (its clusters/ rows, newest
+    first; its reprints/ rows, the newest per story) — a stream and a later run write a
+    cluster's rows again as it grows, and a reader keeps the newest (README, "Provenance
+    tables"). Empty lists for an output written before the provenance tables."""
+    far = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)
+
+    def newest_first(rows):
+        return sorted(rows, key=lambda r: (_as_time(r.get("updated_at")) or far, r.get("n_copies") or 0),
+                      reverse=True)
+    clusters = newest_first(r for r in read_rows(run_files(output, "clusters"),
+                                                 tuple(CLUSTER_COLUMNS) + ("updated_at",))
+                            if r.get("cluster_id") == cluster_id)
+    reprints: Dict[str, dict] = {}
+    for r in newest_first(r for r in read_rows(run_files(output, "reprints"), tuple(columns) + ("updated_at",))
+                          if r.get("cluster_id") == cluster_id):
+        reprints.setdefault(r["story_id"], r)
+    return clusters, list(reprints.values())
