@@ -233,7 +233,7 @@ def keys(n: int) -> dict:
     from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.pipeline import PipelineVisitor
 
-    from benchmarks.key_share import measure_keys, step_name
+    from benchmarks.key_share import step_name
     from pipeline.build import build
     from pipeline.main import parse_time
     from pipeline.options import WirefeedOptions
@@ -258,7 +258,7 @@ def keys(n: int) -> dict:
 
     steps = Found()
     p.visit(steps)
-    tables = [measure_keys(pcoll, step_name(label, "")) for label, pcoll in steps.found]
+    tables = [measure_step(pcoll, step_name(label, "")) for label, pcoll in steps.found]
     (tables | "KS AllStats" >> beam.Flatten()
      | "KS Write" >> beam.io.WriteToText(str(work / "stats"), shard_name_template=""))
     started = time.monotonic()
@@ -272,6 +272,57 @@ def keys(n: int) -> dict:
     with open(RESULTS, "a", encoding="utf-8") as f:
         f.write(json.dumps(result) + "\n")
     return result
+
+
+class StepStats:
+    """(key, (count, bytes)) per key -> {'elements', 'bytes', 'keys', 'largest', 'share'}."""
+
+    def __new__(cls):
+        import apache_beam as beam
+
+        class _Fn(beam.CombineFn):
+            def create_accumulator(self):
+                return [0, 0, 0, 0]
+
+            def add_input(self, acc, kv):
+                _, (count, size) = kv
+                acc[0] += count
+                acc[1] += size
+                acc[2] += 1
+                acc[3] = max(acc[3], count)
+                return acc
+
+            def merge_accumulators(self, accs):
+                out = [0, 0, 0, 0]
+                for a in accs:
+                    out = [out[0] + a[0], out[1] + a[1], out[2] + a[2], max(out[3], a[3])]
+                return out
+
+            def extract_output(self, acc):
+                elements, size, keys, largest = acc
+                return {"elements": elements, "bytes": size, "keys": keys, "largest": largest,
+                        "share": largest / elements if elements else None}
+        return _Fn()
+
+
+def _sum_pairs(values):
+    count = size = 0
+    for c, b in values:
+        count += c
+        size += b
+    return count, size
+
+
+def measure_step(pcoll, label: str):
+    """A GroupByKey's input: elements, encoded bytes (the PCollection's own coder: what a runner
+    shuffles), distinct keys, largest key's share."""
+    import apache_beam as beam
+    coder = beam.coders.registry.get_coder(pcoll.element_type)
+    return (pcoll
+            | f"KS {label}/Key" >> beam.Map(lambda e: (repr(e[0]), (1, len(coder.encode(e)))))
+            | f"KS {label}/PerKey" >> beam.CombinePerKey(_sum_pairs)
+            | f"KS {label}/Stats" >> beam.CombineGlobally(StepStats())
+            | f"KS {label}/Tag" >> beam.Map(lambda st: json.dumps(dict(st, step=label))))
 
 
 # ---------------------------------------------------------------------------------- tables
@@ -306,10 +357,13 @@ def table(path=RESULTS) -> str:
         if r.get("kind") != "keys":
             continue
         lines += ["", f"Keyed steps at {r['n']:,} entries (whole batch graph, in process, {r['at']}):", "",
-                  "| step | elements | keys | largest key | share |", "|---|---|---|---|---|"]
+                  "| step | elements | bytes | keys | largest key | share |", "|---|---|---|---|---|---|"]
         for row in r["rows"]:
             share = "–" if row["share"] is None else f"{row['share']:.2%}"
-            lines.append(f"| {row['step']} | {row['elements']:,} | {row['keys']:,} | {row['largest']:,} | {share} |")
+            lines.append(f"| {row['step']} | {row['elements']:,} | {row.get('bytes', 0):,} | {row['keys']:,} | "
+                         f"{row['largest']:,} | {share} |")
+        total = sum(row.get("bytes", 0) for row in r["rows"])
+        lines.append(f"| all keyed steps | {sum(row['elements'] for row in r['rows']):,} | {total:,} | | | |")
     return "\n".join(lines)
 
 
