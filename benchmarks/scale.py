@@ -220,8 +220,11 @@ def largest_file_rows(out: pathlib.Path) -> dict:
     import pyarrow.parquet as pq
     found = {}
     for table in ("stories", "duplicates"):
-        rows = [pq.ParquetFile(p).metadata.num_rows for p in (out / table).glob("date=*/lang=*/*.parquet")]
-        found[table] = {"files": len(rows), "largest_rows": max(rows or [0])}
+        paths = sorted((out / table).glob("date=*/lang=*/*.parquet"))
+        rows = [pq.ParquetFile(p).metadata.num_rows for p in paths]
+        sizes = [p.stat().st_size for p in paths]
+        found[table] = {"files": len(rows), "largest_rows": max(rows or [0]), "largest_bytes": max(sizes or [0]),
+                        "rows": sum(rows), "bytes": sum(sizes)}
     return found
 
 
