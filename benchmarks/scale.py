@@ -225,6 +225,9 @@ def largest_file_rows(out: pathlib.Path) -> dict:
         sizes = [p.stat().st_size for p in paths]
         found[table] = {"files": len(rows), "largest_rows": max(rows or [0]), "largest_bytes": max(sizes or [0]),
                         "rows": sum(rows), "bytes": sum(sizes)}
+    state = sorted((out / "state").glob("gen-*/stories-*.parquet"))
+    found["state"] = {"files": len(state), "rows": sum(pq.ParquetFile(p).metadata.num_rows for p in state),
+                      "bytes": sum(p.stat().st_size for p in state)}
     return found
 
 
