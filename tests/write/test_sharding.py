@@ -148,3 +148,25 @@ def test_a_whole_run_with_small_files_reads_back_whole(tmp_path):
     report_one, report_many = read_run(str(tmp_path / "one"), "r"), read_run(str(tmp_path / "many"), "r")
     assert sorted(r["story_id"] for r in report_many.stories) == sorted(r["story_id"] for r in report_one.stories)
     assert read_summary(tmp_path / "many")["counts"] == read_summary(tmp_path / "one")["counts"]
+
+
+def test_the_state_generation_is_sized_by_rows_too_and_read_back_whole(tmp_path, monkeypatch):
+    """The next state generation is ceil(rows / STATE_ROWS_PER_FILE) files (once 4 fixed shards,
+    each a quarter of the whole window under one key); a second run reads every file: all its
+    entries are already seen."""
+    import transforms.dedupe.state as state
+    monkeypatch.setattr(state, "STATE_ROWS_PER_FILE", 7)
+    base = ["--feeds", str(EXAMPLES / "feeds.opml"), "--output", str(tmp_path / "out"), "--no-progress",
+            "--as-of", "2026-11-28T06:00:00Z"]
+    assert run(base + ["--run-id", "a"]) in (0, 3)
+    first = read_summary(tmp_path / "out")
+    files = sorted(glob.glob(str(tmp_path / "out" / "state" / "gen-a" / "stories-*.parquet")))
+    rows = first["state"]["rows"]
+    assert len(files) == math.ceil(rows / 7) and rows >= 40
+    assert all(f.endswith(f"-of-{len(files):05d}.parquet") for f in files)
+    assert max(pq.ParquetFile(f).metadata.num_rows for f in files) <= 12
+    assert sum(pq.ParquetFile(f).metadata.num_rows for f in files) == rows
+    assert run(base + ["--run-id", "b"]) in (0, 3)
+    second = read_summary(tmp_path / "out")["counts"]
+    assert second["stories"] == second["duplicates"] == 0
+    assert second["already_seen"] == first["counts"]["stories"] + first["counts"]["duplicates"]
