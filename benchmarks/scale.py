@@ -331,6 +331,42 @@ def measure_step(pcoll, label: str):
             | f"KS {label}/Tag" >> beam.Map(lambda st: json.dumps(dict(st, step=label))))
 
 
+GROUP_CHILD = r"""
+import datetime as dt, hashlib, json, random, resource, sys, tempfile
+from transforms.records import Story
+from transforms.write.partitioned import write_partition
+rows = int(sys.argv[1])
+words = "the of and to in government minister council city officials report market company".split()
+r = random.Random(1)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+day = dt.datetime(2026, 11, 20, 8, tzinfo=dt.timezone.utc)
+group = [Story(story_id=hashlib.sha256(str(i).encode()).hexdigest()[:32], title="Title %d" % i,
+               text=" ".join(r.choice(words) for _ in range(450)), language="en", feed_url="f",
+               source_name="Outlet", published=day, word_count=450) for i in range(rows)]
+with tempfile.TemporaryDirectory() as out:
+    write_partition(out, "g", ("parquet",), ("stories", "2026-11-20", "en", 0), iter(group))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"rows": rows, "base_mb": round(base / 1024, 1), "peak_mb": round(peak / 1024, 1),
+                  "group_mb": round((peak - base) / 1024, 1)}))
+"""
+
+
+def group_memory(rows_list) -> list:
+    """Peak memory of writing ONE partition group of R rows (write_partition: the group as a
+    worker gets it from GroupByKey, sorted, written to Parquet), each R in a fresh process:
+    what one key costs a worker, which --rows-per-file bounds."""
+    found = []
+    for rows in rows_list:
+        done = subprocess.run([sys.executable, "-c", GROUP_CHILD, str(rows)], capture_output=True, text=True,
+                              cwd=str(ROOT), check=True)
+        found.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(found[-1]), flush=True)
+    with open(RESULTS, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"kind": "group", "rows": found, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+                + "\n")
+    return found
+
+
 # ---------------------------------------------------------------------------------- tables
 
 def _mb(x) -> str:
@@ -343,7 +379,7 @@ def table(path=RESULTS) -> str:
              "| peak job service | largest file rows | load before | commit |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        if r.get("kind") == "keys":
+        if r.get("kind") in ("keys", "group"):
             continue
         roles = r["roles"]
 
@@ -359,6 +395,11 @@ def table(path=RESULTS) -> str:
             f"{peak('sdk worker')} | {peak('job service')} | "
             f"{lfr.get('stories', {}).get('largest_rows', '–')} | {r['load_before'][0]} | {r['commit']} |"
             + ("" if r["exit"] == 0 else f" exit {r['exit']}"))
+    for r in results:
+        if r.get("kind") == "group":
+            lines += ["", f"One partition group written by one worker (write_partition, fresh process, {r['at']}):", "",
+                      "| rows in the group | peak memory | of which the group |", "|---|---|---|"]
+            lines += [f"| {g['rows']:,} | {_mb(g['peak_mb'])} | {_mb(g['group_mb'])} |" for g in r["rows"]]
     for r in results:
         if r.get("kind") != "keys":
             continue
@@ -382,6 +423,8 @@ def main(argv=None) -> int:
     r.add_argument("--timeout", type=float, default=7200)
     k = sub.add_parser("keys")
     k.add_argument("--n", type=int, required=True)
+    g = sub.add_parser("group")
+    g.add_argument("--rows", default="5000,25000,50000,100000")
     sub.add_parser("table")
     sub.add_parser("corpus").add_argument("--n", type=int, required=True)
     a, extra = ap.parse_known_args(argv)
@@ -389,6 +432,8 @@ def main(argv=None) -> int:
         print(json.dumps(run_one(a.n, a.runner, extra, a.timeout)), flush=True)
     elif a.cmd == "keys":
         print(json.dumps(keys(a.n)), flush=True)
+    elif a.cmd == "group":
+        group_memory([int(x) for x in a.rows.split(",")])
     elif a.cmd == "corpus":
         print(json.dumps(corpus(a.n)), flush=True)
     else:
