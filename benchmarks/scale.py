@@ -383,7 +383,7 @@ def table(path=RESULTS) -> str:
             continue
         roles = r["roles"]
 
-        def peak(role):
+        def peak(role, roles=roles):
             got = roles.get(role)
             return "–" if not got else " / ".join(_mb(x) for x in got["peak_mb_each"])
         counts = r.get("counts") or {}

@@ -91,7 +91,7 @@ def test_two_runs_write_the_same_files_with_the_same_rows(tmp_path):
     a, b = files_of(tmp_path / "a"), files_of(tmp_path / "b")
     assert [os.path.relpath(f, tmp_path / "a") for f in a] == [os.path.relpath(f, tmp_path / "b") for f in b]
     assert len(a) == 5
-    for fa, fb in zip(a, b):
+    for fa, fb in zip(a, b, strict=True):
         assert pq.read_table(fa).to_pylist() == pq.read_table(fb).to_pylist()
 
 
