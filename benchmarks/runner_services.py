@@ -122,22 +122,28 @@ def _item_xml(item: dict) -> str:
 
 
 def generate_feeds(folder, n_entries: int = 2000, seed: int = 7, paragraphs=(3, 6),
-                   sentences=(2, 4), n_outlets: int = 14) -> Dict[str, object]:
+                   sentences=(2, 4), n_outlets: int = 14, languages: Optional[Sequence[str]] = None,
+                   days: int = 8, wire_feeds: int = 1) -> Dict[str, object]:
     """Writes outlet and agency RSS files and `feeds.opml` under `folder`; returns
     {"opml": path, "entries": n, "copies": exact copies, "reprints": edited reprints}.
 
     About 8% of the entries are the same item carried by a second feed (same link, title and
     text: exact duplicates) and 6% are edited reprints of an agency item (new URL, one paragraph
-    dropped, an outlet line added: near duplicates). Dates are 2026-11-20 .. 2026-11-27 UTC.
+    dropped, an outlet line added: near duplicates). Dates are 2026-11-20 .. 2026-11-27 UTC
+    (`days` days from 2026-11-20; with `days=1` all on 2026-11-20 but reprints of the day's last
+    two hours); `languages` narrows the outlets' languages (default all seven; wires are English).
+    `wire_feeds` feeds per agency wire (Reuters, AFP) share its items (large corpora: a feed file
+    stays a few MB).
     """
     r = random.Random(seed)
     folder = pathlib.Path(folder)
     (folder / "feeds").mkdir(parents=True, exist_ok=True)
-    langs = list(_WORDS)
+    langs = list(languages or _WORDS)
     outlets = [{"name": f"Outlet {i:02d}", "slug": f"outlet{i:02d}", "lang": langs[i % len(langs)],
                 "items": []} for i in range(n_outlets)]
-    wires = [{"name": f"{a} wire", "slug": a.lower() + "-wire", "lang": "en", "agency": a, "items": []}
-             for a, _ in _AGENCIES[:2]]
+    wires = [{"name": f"{a} wire" + (f" {j + 1}" if j else ""), "slug": a.lower() + "-wire" + (f"-{j + 1}" if j else ""),
+              "lang": "en", "agency": a, "items": []}
+             for a, _ in _AGENCIES[:2] for j in range(wire_feeds)]
     base = _dt.datetime(2026, 11, 20, 0, 0, tzinfo=_dt.timezone.utc)
     originals, copies, reprints = [], 0, 0
     total = 0
@@ -169,7 +175,7 @@ def generate_feeds(folder, n_entries: int = 2000, seed: int = 7, paragraphs=(3, 
             lang = src["lang"]
             title, paras = _story(r, lang, paragraphs, sentences)
             n = len(src["items"])
-            when = base + _dt.timedelta(minutes=r.randrange(0, 8 * 24 * 60 - 1))
+            when = base + _dt.timedelta(minutes=r.randrange(0, days * 24 * 60 - 1))
             if "agency" in src or r.random() < 0.15:
                 agency, fmt = _AGENCIES[0 if src.get("agency") == "Reuters" else 1] if "agency" in src \
                     else r.choice(_AGENCIES)

@@ -67,4 +67,5 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
              "provenance": provenance}
             | "WritePartitioned" >> WritePartitioned(
                 opts.output, run_id, formats=opts.format.split(","), header=header,
-                shards=opts.shards, state_dir=state_dir, folded=deltas))
+                shards=opts.shards, rows_per_file=opts.rows_per_file, state_dir=state_dir,
+                folded=deltas))

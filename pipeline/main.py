@@ -93,7 +93,7 @@ def _absolute(path: str) -> str:
 
 
 UPPER_BOUNDS = {   # beyond these a value is a typo, not a setting
-    "shards": 10_000, "max_retries": 20, "max_feed_bytes": 2_000_000_000, "max_concurrency": 1_000,
+    "shards": 10_000, "rows_per_file": 100_000_000, "max_retries": 20, "max_feed_bytes": 2_000_000_000, "max_concurrency": 1_000,
     "per_host_concurrency": 100, "fetch_timeout": 3_600, "connect_timeout": 600,
     "max_future_hours": 8_760, "dedupe_window_days": 3_650, "poll_interval": 86_400,
     "max_poll_interval": 7 * 86_400, "flush_interval": 7 * 86_400, "max_polls": 10_000_000,
@@ -113,8 +113,10 @@ def validate(known: argparse.Namespace) -> None:
     if not formats or bad:
         raise UsageError(f"unknown --format {known.format!r}: use parquet, jsonl or parquet,jsonl")
     known.format = ",".join(dict.fromkeys(formats))
-    for name in ("shards", "max_retries", "max_feed_bytes", "max_concurrency", "per_host_concurrency"):
-        if getattr(known, name) < (0 if name == "max_retries" else 1):
+    for name in ("shards", "rows_per_file", "max_retries", "max_feed_bytes", "max_concurrency",
+                 "per_host_concurrency"):
+        value = getattr(known, name)
+        if value is not None and value < (0 if name == "max_retries" else 1):
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
     for name in ("fetch_timeout", "connect_timeout", "max_future_hours", "dedupe_window_days"):
         if getattr(known, name) <= 0:

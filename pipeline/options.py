@@ -9,6 +9,7 @@ import math
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedupe.fingerprint import CONTAINMENT
+from transforms.write.partitioned import ROWS_PER_FILE
 
 FORMATS = ("parquet", "jsonl")
 DEFAULT_MAX_BYTES = 20_000_000
@@ -70,8 +71,12 @@ class WirefeedOptions(PipelineOptions):
               help="Run id for runs/ID.json and file names (default: UTC time + random suffix): letters, "
                    "digits, '.', '_', '-', at most 100. An id already committed runs as ID.2 (ID.3 …), "
                    "keeping the earlier attempt's output. Example: --run-id nightly-2026-11-28")
-        _flag(parser, "shards", type=int, default=1, metavar="N",
-              help="Files per table partition (default 1). Example: --shards 4")
+        _flag(parser, "shards", type=int, default=None, metavar="N",
+              help="Files per table partition, fixed (default: sized by --rows-per-file). Example: --shards 4")
+        _flag(parser, "rows-per-file", type=int, default=ROWS_PER_FILE, metavar="N",
+              help=f"Target rows per file: a partition (table, date, language) of R rows is written as "
+                   f"ceil(R / N) files, so no worker holds more than about N rows of it (default {ROWS_PER_FILE}; "
+                   "--shards overrides). Example: --rows-per-file 50000")
         _flag(parser, "fetch-timeout", type=finite_float, default=30.0, metavar="SECONDS",
               help="Whole-feed HTTP deadline per attempt, headers and body (default 30). Example: --fetch-timeout 20")
         _flag(parser, "connect-timeout", type=finite_float, default=10.0, metavar="SECONDS",

@@ -122,7 +122,8 @@ def build_streaming(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header
     return ({"decisions": deduped["decisions"], "dead_letters": dead_letters, "status": statuses,
              "tallies": polled["tallies"]}
             | "WriteUnits" >> WriteUnits(
-                opts.output, run_id, formats=opts.format.split(","), shards=opts.shards, header=header,
+                opts.output, run_id, formats=opts.format.split(","), shards=opts.shards,
+                rows_per_file=opts.rows_per_file, header=header,
                 state_dir=state_dir, state_schema=STATE_SCHEMA, flush_seconds=settings["flush_interval"]))
 
 

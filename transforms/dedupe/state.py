@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import zlib
 from typing import List, Optional
 
 import apache_beam as beam
@@ -26,10 +27,10 @@ from transforms.dedupe.candidates import Fingerprint
 from transforms.provenance.alignment import state_columns
 from transforms.records import redact_text, redact_url
 from transforms.write.commit import manifest_problem
-from transforms.write.partitioned import PartitionWritten, join, staging_root
+from transforms.write.partitioned import PartitionWritten, join, shard_count, staging_root
 
 CURRENT = "CURRENT"
-STATE_SHARDS = 4
+STATE_ROWS_PER_FILE = 50_000    # a generation is ceil(rows / this) files: no worker holds more rows of it
 STATE_SCHEMA = pa.schema([
     pa.field("story_id", pa.string(), nullable=False),
     pa.field("root_key", pa.string(), nullable=False),
@@ -285,9 +286,9 @@ class _WriteShard(beam.DoFn):
 
     def process(self, element):
         import pyarrow.parquet as pq
-        shard, rows = element
+        (shard, shards), rows = element
         rows = sorted((redacted_row(r) for r in rows), key=lambda r: r["story_id"])
-        name = f"stories-{shard:05d}-of-{STATE_SHARDS:05d}.parquet"
+        name = f"stories-{shard:05d}-of-{shards:05d}.parquet"
         staged = join(staging_root(self._output, self._run_id), "state", name)
         with FileSystems.create(staged) as raw:
             pq.write_table(pa.Table.from_pylist(rows, schema=STATE_SCHEMA), pa.PythonFile(raw, mode="w"),
@@ -326,8 +327,9 @@ class _WriteValidators(beam.DoFn):
                                rows=len(latest))
 
 
-def _shard(story_id: str) -> int:
-    return int(story_id[:8], 16) % STATE_SHARDS if story_id[:8].isalnum() else 0
+def state_shard(story_id: str, shards: int) -> tuple:
+    """(shard, shards) of a state row: by a stable hash of its story id."""
+    return (zlib.crc32(story_id.encode("utf-8", "replace")) % shards, shards)
 
 
 class WriteState(beam.PTransform):
@@ -340,8 +342,13 @@ class WriteState(beam.PTransform):
         self._as_of, self._window_days = as_of, window_days
 
     def expand(self, inputs):
-        stories = (inputs["rows"]
-                   | "KeyByShard" >> beam.Map(lambda r: (_shard(r["story_id"]), r))
+        per_file = STATE_ROWS_PER_FILE     # counted first, then cut like the tables (write/partitioned.py)
+        rows = inputs["rows"]
+        total = rows | "CountRows" >> beam.combiners.Count.Globally()
+        stories = (rows
+                   | "KeyByShard" >> beam.Map(
+                       lambda r, n: (state_shard(r["story_id"], shard_count(n, per_file)), r),
+                       n=beam.pvalue.AsSingleton(total))
                    | "GroupByShard" >> beam.GroupByKey()
                    | "WriteShard" >> beam.ParDo(_WriteShard(self._output, self._run_id, self._generation)))
         # This run's validators (rank 1) replace the remembered ones (rank 0).

@@ -1,7 +1,12 @@
 """WritePartitioned: stories, duplicates, dead letters and the run summary, committed atomically.
 
 One final branch:
-1. every output row is keyed by (table, date, lang, shard) and grouped;
+1. every output row is keyed by (table, date, lang, shard) and grouped. The shard count of a
+   partition is decided without holding it: the rows of each (table, date, lang) are counted
+   first (a combiner), then a row goes to shard `row_hash % ceil(count / rows_per_file)`
+   (`shard_count`, `partition_key`), so no group holds more than about `rows_per_file` rows
+   however large a day and language, and a retry writes the same files; `--shards N` fixes
+   the count instead;
 2. `write_partition` writes each group to a staging folder `OUTPUT/.staging/RUN_ID/` in
    `process()` (never in `finish_bundle`) and yields a `PartitionWritten` receipt;
 3. receipts, feed statuses and already-seen tallies are combined into one `RunSummary`;
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import zlib
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -32,6 +38,7 @@ TABLES = ("stories", "duplicates", "dead_letter") + PROVENANCE_TABLES
 VERBATIM = 0.8        # a reprint keeping this share of its origin's sentences is verbatim (by_outlet)
 EVENTS = "cluster_events"          # written only when a cluster changes after its rows (dedupe/events.py)
 ROW_GROUP = 10_000
+ROWS_PER_FILE = 25_000             # default target rows per file (--rows-per-file): ~23 MB of Parquet at ~3 KB of text a story
 
 
 @dataclass
@@ -99,19 +106,55 @@ def merge_feed_records(target: Dict[str, dict], records: Iterable[dict]) -> None
         have["polls"], have["failures"] = polls, failures
 
 
-def partition_key(record, shards: int):
-    """(table, date, lang, shard) of an output row: a Story by its disposition, a DeadLetter or
-    a ClusterEvent."""
+def partition_of(record) -> tuple[str, str, str]:
+    """(table, date, lang) of an output row: a Story by its disposition, a DeadLetter or a
+    ClusterEvent. The unit that `shard_count` sizes."""
     if isinstance(record, DeadLetter):
-        return ("dead_letter", record.date, "", 0)
+        return ("dead_letter", record.date, "")
     if isinstance(record, ClusterEvent):
-        return (EVENTS, record.date, "", 0)
+        return (EVENTS, record.date, "")
     if isinstance(record, ProvenanceRow):
-        return (record.table, record.date, "", zlib.crc32(record.key.encode("utf-8")) % shards if shards > 1 else 0)
+        return (record.table, record.date, "")
     date, lang = record.partition()
-    table = "stories" if record.disposition == CANONICAL else "duplicates"
-    shard = int(record.story_id[:8], 16) % shards if shards > 1 else 0
-    return (table, date, lang, shard)
+    return ("stories" if record.disposition == CANONICAL else "duplicates", date, lang)
+
+
+def row_hash(record) -> int:
+    """A stable 32-bit hash of an output row's identity (never of run-specific values), the
+    same on every run, retry, process and runner."""
+    if isinstance(record, DeadLetter):
+        ident = "|".join(str(x) for x in (record.stage, record.source, record.entry, record.error))
+    elif isinstance(record, ClusterEvent):
+        ident = f"{record.cluster_id}|{record.event}|{record.target}|{record.story_id}"
+    elif isinstance(record, ProvenanceRow):
+        ident = f"{record.table}|{record.key}"
+    else:
+        ident = record.story_id
+    return zlib.crc32(ident.encode("utf-8", "replace"))
+
+
+def shard_count(rows: int, rows_per_file: int = ROWS_PER_FILE, shards: int | None = None) -> int:
+    """Files for a partition of `rows` rows: `shards` when given (--shards), else
+    ceil(rows / rows_per_file), at least 1. Batch and streaming units both call it."""
+    if shards:
+        return max(1, int(shards))
+    return max(1, math.ceil(rows / max(1, int(rows_per_file))))
+
+
+def partition_key(record, shards: int):
+    """(table, date, lang, shard) of an output row, its partition cut into `shards` files
+    (`shard_count`) by `row_hash`."""
+    table, date, lang = partition_of(record)
+    return (table, date, lang, row_hash(record) % shards if shards > 1 else 0)
+
+
+def count_partitions(records) -> dict[tuple[str, str, str], int]:
+    """Rows per (table, date, lang) of an in-memory list (a streaming unit)."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for record in records:
+        part = partition_of(record)
+        counts[part] = counts.get(part, 0) + 1
+    return counts
 
 
 def _write_parquet(path: str, rows: Iterable[dict], schema=STORY_SCHEMA):
@@ -146,7 +189,11 @@ def write_partition(output: str, run_id: str, formats: Tuple[str, ...], key, rec
     final_dir = join(output, *folder)
     if table in PROVENANCE_TABLES:
         return _write_provenance(table, name, staged_dir, final_dir, records)
-    records = list(records) if table == "dead_letter" else sorted(records, key=lambda s: s.story_id)
+    if table == "dead_letter":     # any order in, one order out: a file's bytes never depend on a runner
+        records = sorted(records, key=lambda d: tuple(str(x) for x in (d.stage, d.source, d.entry, d.error, d.at,
+                                                                         d.excerpt)))
+    else:
+        records = sorted(records, key=lambda s: s.story_id)
     receipt = PartitionWritten(table=table, files=[], rows=len(records))
     if table == EVENTS:            # a cluster change (dedupe/events.py): Parquet only
         records.sort(key=lambda e: (e.cluster_id, e.event, e.target, e.story_id))
@@ -374,7 +421,8 @@ class WritePartitioned(beam.PTransform):
     """
 
     def __init__(self, output: str, run_id: str, formats=("parquet",), header: Optional[dict] = None,
-                 shards: int = 1, state_dir: Optional[str] = None, folded=()):
+                 shards: int | None = None, state_dir: Optional[str] = None, folded=(),
+                 rows_per_file: int = ROWS_PER_FILE):
         super().__init__()
         self._state_dir = state_dir
         self._folded = tuple(folded)      # stream deltas the new generation holds: removed after the swap
@@ -382,20 +430,28 @@ class WritePartitioned(beam.PTransform):
         self._run_id = run_id
         self._formats = tuple(formats)
         self._header = dict(header or {}, run_id=run_id)
-        self._shards = max(1, int(shards))
+        self._shards = max(1, int(shards)) if shards else None     # None: sized by rows_per_file
+        self._rows_per_file = max(1, int(rows_per_file))
 
     def expand(self, inputs):
         stories, dead, status = inputs["stories"], inputs["dead_letter"], inputs["status"]
-        shards = self._shards
         events = inputs.get("cluster_events")
         provenance = inputs.get("provenance")     # ProvenanceRow: clusters/ and reprints/
-        written_rows = (
-            (stories | "NotAlreadySeen" >> beam.Filter(lambda s: s.disposition in (CANONICAL, DUPLICATE)),
-             dead) + ((events,) if events is not None else ()) + ((provenance,) if provenance is not None else ())
-            | "AllRows" >> beam.Flatten()
-            | "KeyByPartition" >> beam.Map(lambda r: (partition_key(r, shards), r))
-            | "GroupByPartition" >> beam.GroupByKey()
-            | "WritePartition" >> beam.ParDo(_WritePartition(self._output, self._run_id, self._formats)))
+        rows = ((stories | "NotAlreadySeen" >> beam.Filter(lambda s: s.disposition in (CANONICAL, DUPLICATE)),
+                 dead) + ((events,) if events is not None else ()) + ((provenance,) if provenance is not None else ())
+                | "AllRows" >> beam.Flatten())
+        shards, per_file = self._shards, self._rows_per_file
+        if shards:
+            keyed = rows | "KeyByPartition" >> beam.Map(lambda r: (partition_key(r, shards), r))
+        else:   # count each (table, date, lang) first, then cut it into ceil(count / per_file) shards
+            counts = (rows | "PartitionOf" >> beam.Map(lambda r: (partition_of(r), 1))
+                      | "CountPartitions" >> beam.CombinePerKey(sum))
+            keyed = rows | "KeyByPartition" >> beam.Map(
+                lambda r, n: (partition_key(r, shard_count(n[partition_of(r)], per_file)), r),
+                n=beam.pvalue.AsDict(counts))
+        written_rows = (keyed
+                        | "GroupByPartition" >> beam.GroupByKey()
+                        | "WritePartition" >> beam.ParDo(_WritePartition(self._output, self._run_id, self._formats)))
         seen = (stories
                 | "AlreadySeen" >> beam.Filter(lambda s: s.disposition == ALREADY_SEEN)
                 | "TallySeen" >> beam.Map(lambda s: Tally(ALREADY_SEEN)))

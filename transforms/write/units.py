@@ -49,7 +49,8 @@ from apache_beam.utils.windowed_value import WindowedValue
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, ProvenanceRow, Story
 from transforms.write.commit import (commit, join, mkdirs_quietly, read_text, staging_root, summary_path,
                                      write_text_atomically)
-from transforms.write.partitioned import (TABLES, PartitionWritten, RunSummaryFn, Tally, partition_key,
+from transforms.write.partitioned import (ROWS_PER_FILE, TABLES, PartitionWritten, RunSummaryFn, Tally,
+                                          count_partitions, partition_key, partition_of, shard_count,
                                           summary_record, write_partition)
 
 UNITS = ".units"
@@ -76,16 +77,21 @@ def write_delta(path: str, rows: List[dict], schema: pa.Schema) -> None:
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), pa.PythonFile(raw, mode="w"), compression="zstd")
 
 
-def commit_unit(output: str, run_id: str, formats, shards: int, stories: List[Story], dead: List[DeadLetter],
-                state_rows: List[dict], state_dir: Optional[str], state_schema: Optional[pa.Schema],
-                events: List[ClusterEvent] = ()) -> Tuple[List[PartitionWritten], List[str]]:
+def commit_unit(output: str, run_id: str, formats, shards: int | None, stories: List[Story],
+                dead: List[DeadLetter], state_rows: List[dict], state_dir: Optional[str],
+                state_schema: Optional[pa.Schema], events: List[ClusterEvent] = (),
+                rows_per_file: int = ROWS_PER_FILE) -> Tuple[List[PartitionWritten], List[str]]:
     """Writes and commits one unit (see the module docstring); returns its receipts and the
-    ids of its records (`record_id`)."""
+    ids of its records (`record_id`). A unit's partitions are cut into files by the batch
+    writer's rule (`shard_count`: `shards` if given, else by `rows_per_file`)."""
     unit = unit_id(run_id, stories, dead, state_rows, events)
     name = f"{run_id}-u{unit}"
     partitions: Dict[tuple, list] = {}
-    for record in list(stories) + list(dead) + list(events):
-        partitions.setdefault(partition_key(record, shards), []).append(record)
+    rows = list(stories) + list(dead) + list(events)
+    counts = count_partitions(rows)
+    for record in rows:
+        n = shard_count(counts[partition_of(record)], rows_per_file, shards)
+        partitions.setdefault(partition_key(record, n), []).append(record)
     receipts = [write_partition(output, name, formats, key, rows) for key, rows in sorted(partitions.items())]
     if state_rows and state_dir and state_schema is not None:
         staged = join(staging_root(output, name), "state", "delta.parquet")
@@ -134,9 +140,10 @@ class _CommitUnits(beam.DoFn):
     bundles downstream of keyed state stay open until the stream ends, and a timer there reads
     its buffer empty (both measured), which would hold every row in memory until the end."""
 
-    def __init__(self, output: str, run_id: str, formats, shards: int, state_dir: Optional[str],
-                 state_schema: Optional[pa.Schema], flush_seconds: float):
+    def __init__(self, output: str, run_id: str, formats, shards: int | None, state_dir: Optional[str],
+                 state_schema: Optional[pa.Schema], flush_seconds: float, rows_per_file: int = ROWS_PER_FILE):
         self._output, self._run_id, self._formats, self._shards = output, run_id, tuple(formats), shards
+        self._rows_per_file = rows_per_file
         self._state_dir, self._state_schema = state_dir, state_schema
         self._flush_s = float(flush_seconds)
         self._units = Metrics.counter("stream_write", "units")
@@ -189,7 +196,7 @@ class _CommitUnits(beam.DoFn):
             rows = [r for r in records if isinstance(r, dict)]
             events = [r for r in records if isinstance(r, (ClusterEvent, ProvenanceRow))]   # partitioned alike
             receipts, ids = commit_unit(self._output, self._run_id, self._formats, self._shards, stories, dead,
-                                        rows, self._state_dir, self._state_schema, events)
+                                        rows, self._state_dir, self._state_schema, events, self._rows_per_file)
             self._committed.update(ids)
             self._units.inc()
             for receipt in receipts:
@@ -292,15 +299,17 @@ class WriteUnits(beam.PTransform):
     so nothing here is flattened before it is written. Returns the PCollection of the committed
     summary."""
 
-    def __init__(self, output: str, run_id: str, formats=("parquet",), shards: int = 1,
+    def __init__(self, output: str, run_id: str, formats=("parquet",), shards: int | None = None,
                  header: Optional[dict] = None, state_dir: Optional[str] = None,
-                 state_schema: Optional[pa.Schema] = None, flush_seconds: float = 300.0):
+                 state_schema: Optional[pa.Schema] = None, flush_seconds: float = 300.0,
+                 rows_per_file: int = ROWS_PER_FILE):
         super().__init__()
         self._flush_s = float(flush_seconds)
         self._output = output.rstrip("/") or "/"
         self._run_id = run_id
         self._formats = tuple(formats)
-        self._shards = max(1, int(shards))
+        self._shards = max(1, int(shards)) if shards else None     # None: sized by rows_per_file
+        self._rows_per_file = max(1, int(rows_per_file))
         self._header = dict(header or {}, run_id=run_id)
         self._state_dir, self._state_schema = state_dir, state_schema
 
@@ -311,7 +320,7 @@ class WriteUnits(beam.PTransform):
 
         def committer():
             return _CommitUnits(self._output, self._run_id, self._formats, self._shards, self._state_dir,
-                                self._state_schema, self._flush_s)
+                                self._state_schema, self._flush_s, self._rows_per_file)
         receipts = [decisions | "CommitUnits" >> beam.ParDo(committer())]
         receipts += [d | f"CommitDeadLetters{i}" >> beam.ParDo(committer()) for i, d in enumerate(dead)]
         seen = (decisions
