@@ -121,18 +121,23 @@ def size_keys(sig: np.ndarray, n: int, ordered: np.ndarray | None = None) -> lis
     small side's minimum is among the large side's SIZE_DEPTH smallest with a probability of
     about 1 - (1 - x)^SIZE_DEPTH at containment 1 and size ratio 1/x, against x for one-row bands."""
     c = size_class(n)
+    crc32 = zlib.crc32
+    raw = np.ascontiguousarray(sig, dtype=np.uint32).tobytes()
     keys = []
     depth = None
     for d, bands in SIZE_BANDS.items():
         if c >= MIN_CLASS:                   # as the small side
             salt = SIZE_SALT + d * 64 + c
-            keys += [(salt << 40) | (b << 32) | int(sig[b]) for b in range(bands)]
+            keys += [(salt << 40) | (b << 32) | crc32(raw[b * 4:(b + 1) * 4]) for b in range(bands)]
         large = c - d
         if large >= MIN_CLASS and ordered is not None:   # as the large side
-            if depth is None:
-                depth = bottom_hashes(ordered, max(SIZE_BANDS.values()), SIZE_DEPTH).T.tolist()
+            if depth is None:                # (bands, SIZE_DEPTH) values as 4-byte strings
+                cols = np.ascontiguousarray(
+                    bottom_hashes(ordered, max(SIZE_BANDS.values()), SIZE_DEPTH).T, dtype=np.uint32)
+                depth = [sorted({row[i:i + 4] for i in range(0, len(row), 4)})
+                         for row in (r.tobytes() for r in cols)]
             salt = SIZE_SALT + d * 64 + large
-            keys += [(salt << 40) | (b << 32) | v for b in range(bands) for v in sorted(set(depth[b]))]
+            keys += [(salt << 40) | (b << 32) | crc32(v) for b in range(bands) for v in depth[b]]
     return keys
 
 
