@@ -3,8 +3,10 @@
 Plain Python and numpy, no Beam: both modes call these functions and nothing else decides.
 
     candidate_keys(ordered)       the bucket keys of a story: LSH bands over the whole text and
-                                  the lead (fingerprint.lsh_keys) plus size-partitioned bands
+                                  the lead (fingerprint.lsh_keys), size-partitioned bands and the
+                                  lead keys (the first and sixth shingles)
     story_facts(text)             the facts of a story: its numbers and proper-name tokens
+    fact_overlap(fa, fb)          facts shared and lost each way (samples compared where complete)
     verify(a, b, threshold)       a Link (rule, containment both ways) or None
     exact_rule(story)             which identity made two copies one story: url, guid, title_date
     canonical_order / order_key   the order of a cluster's members (exact.py)
@@ -14,14 +16,24 @@ Size-partitioned keys (LSH Ensemble, Zhu et al., VLDB 2016). A short text copied
 containment |A∩B| / |A| but a low Jaccard |A∩B| / |A∪B|: containment c with a size ratio x/q
 is a Jaccard of c / (1 + x/q - c), so the Jaccard bands never meet. Stories are put in size
 classes (class = floor(log2 n_shingles)); for each distance d in SIZE_BANDS a story emits the
-bands of family (d, its class) as the *small* side and of family (d, its class - d) as the *large*
-side, so a small set of class i and a large set of class i + d meet in family (d, i). At the
-ratios of classes d apart (2**(d-1) to 2**(d+1)) containment 0.5-1.0 implies a Jaccard of about
-0.04-0.3, so every family has one-row bands (a band meets with probability J); their numbers
-(SIZE_BANDS) were chosen on seed 11 of the reprint generator by the share of the gold pairs with
-containment >= 0.50 that some key finds (99.3%; about 96% with the Jaccard and lead bands alone)
-against the keys per story. A story emits at most `keys_per_story()` keys, so the cost stays
-linear.
+bands of family (d, its class) as the *small* side (its minimum of the band's permutation) and of
+family (d, its class - d) as the *large* side (the SIZE_DEPTH smallest values of it), so a small
+set of class i and a large set of class i + d that holds a share x of it meet in a band with a
+probability of about 1 - (1 - x)**SIZE_DEPTH rather than x. The first numbers (one-row bands
+6, 10, 14, the large side's minimum only) were chosen on seed 11 of the reprint generator; issue
+13's second round chose 6, 8, 10 bands at depth 3 on seed 10 (the gold pairs some key finds,
+against the keys per story) and reported on seeds 11-14. A story emits at most
+`keys_per_story()` keys, so the cost stays linear.
+
+Second signals across feeds (issue 13, chosen on seed 10). Below the containment threshold, from
+threshold - FACTS_MARGIN, a pair of two feeds is `shared_facts` when the smaller text (by
+shingles) finds at least SHARED_FACTS_MIN of its facts, and SHARED_FACTS_SHARE of them, in the
+other: a one-paragraph cut with an outlet's paragraph added, a teaser rewording a phrase. A text
+of SHORT_MIN_SHINGLES..MIN_SHINGLES-1 shingles (8-11 words) is a `short_copy` when its containment
+reaches the threshold and at least SHORT_FACTS of its facts are in the other, at most FACT_SLACK
+lost: a generic one-liner of two outlets ("Here are the winning numbers for the Monday draw")
+has a single fact. Neither applies within one feed (templates) nor without facts (a story
+remembered by the cross-run state).
 
 Same-feed rule. Two stories of one feed share the feed's templates (analyst notes, weather,
 results: the words stay, the facts change), while an outlet carrying a story twice (an update, a
