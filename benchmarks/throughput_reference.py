@@ -71,13 +71,14 @@ def _ref_fingerprint_feed(stories):
     from transforms.dedupe.exact import order_key
     from transforms.dedupe import fingerprint as F
     from transforms.dedupe.fingerprint import boilerplate_paragraphs, without_paragraphs
-    from transforms.dedupe.rules import size_keys, story_facts
+    from transforms.dedupe.rules import SHORT_MIN_SHINGLES, lead_keys, size_keys, story_facts
     drop = boilerplate_paragraphs([s.text for s in stories]) if len(stories) > 1 else set()
     for s in stories:
         ordered = _ref_shingles(without_paragraphs(s.text, drop))
         keys = _ref_lsh_keys(ordered)
-        if keys:                         # the size-partitioned keys (rules.py) came later
-            keys += size_keys(_ref_minhash(ordered, F.NUM_PERM), int(ordered.size))
+        if ordered.size >= SHORT_MIN_SHINGLES:   # the size-partitioned and lead keys (rules.py) came later
+            keys += (size_keys(_ref_minhash(ordered, F.NUM_PERM), int(ordered.size), ordered)
+                     + lead_keys(ordered))
         yield Fingerprint(story_id=s.story_id, label=order_key(s), shingles=np.sort(ordered),
                           n_shingles=int(ordered.size), keys=keys,
                           content_key=content_key(s), feed_agency=s.feed_agency, feed=s.feed_url,

@@ -201,8 +201,9 @@ class Story:
     # (--fetch-articles). Last so that the compact pickling's field order only grows at the end.
     text_source: str = "feed"
     # Written, set by dedupe (after text_source, for the same reason): the evidence of a
-    # duplicate's link — the rule (url, guid, title_date, content_hash, near_duplicate,
-    # same_feed_update; None for a canonical story), the story it was linked to (its edge in the
+    # duplicate's link — the rule (dedupe/rules.py RULES: url, guid, title_date, version,
+    # content_hash, near_duplicate, same_feed_update, short_copy, shared_facts; None for a
+    # canonical story), the story it was linked to (its edge in the
     # duplicate graph, not necessarily the cluster's canonical story), and the containment both
     # ways: the share of this story's shingles found in linked_to, and of linked_to's in this one.
     link_rule: Optional[str] = None

@@ -223,3 +223,111 @@ def test_fingerprint_pickles_its_feed_and_facts():
     back = pickle.loads(pickle.dumps(fp, 5))
     assert (back.feed, back.facts, back.keys) == (fp.feed, fp.facts, fp.keys) and back.facts
     assert back.side().facts == fp.facts
+
+
+# ---------------------------------------------------------------- short_copy and shared_facts
+
+# A one-line teaser of V1: its first sentence cut to 11 words (7 shingles), with three facts.
+TEASER = "Flood defences along the Marten river failed near Oldbridge on Friday."
+STORY = ("Flood defences along the Marten river failed near Oldbridge on Friday. " + V1[0]
+         + "\n\n" + "\n\n".join(V1[1:]))
+# A generic one-liner two outlets both post: the same words, a single fact.
+GENERIC = "Here are the winning numbers for the Monday draw tonight."
+# One paragraph of V1 and an outlet's own paragraph without new facts: containment 0.35-0.50.
+OWN = ("residents of the lowest streets were told to stay away from the river banks until the water "
+       "went down and to boil their drinking water for at least a week, while volunteers handed out "
+       "blankets and hot meals in the school halls")
+CUT = V1[0] + "\n\n" + OWN.capitalize() + "."
+# The same cut with an outlet's own paragraph of other names and numbers: another report.
+OWN_FACTS = ("Mayor Lena Ortiz said 35 homes in Brackley and Fenwick were flooded and that Dr Tomas "
+             "Reyes of the Northfield clinic had treated 12 people for cold, while volunteers handed out "
+             "blankets and hot meals in the school halls")
+CUT_OTHER = V1[0] + "\n\n" + OWN_FACTS + "."
+
+
+def test_short_copy_links_a_teaser_to_its_story_across_feeds():
+    teaser, story = side(TEASER, "https://outlet.example/rss"), side(STORY, "https://wire.example/rss")
+    assert rules.SHORT_MIN_SHINGLES <= teaser.n < rules.MIN_SHINGLES
+    link = rules.verify(teaser, story)
+    assert link is not None and link.rule == "short_copy" and link.containment == 1.0
+    assert rules.verify(story, teaser).rule == "short_copy"
+    # the lead keys make them candidates: a 7-shingle text has no Jaccard band in common
+    assert set(rules.candidate_keys(shingles(TEASER))) & set(rules.candidate_keys(shingles(STORY)))
+    # the same teaser in the story's own feed is never linked (a feed's one-liners are its templates)
+    assert rules.verify(teaser, story._replace(feed="https://outlet.example/rss")) is None
+
+
+def test_short_copy_refuses_a_generic_one_liner_of_two_outlets():
+    a, b = side(GENERIC, "https://a.example/rss"), side(GENERIC, "https://b.example/rss")
+    assert rules.SHORT_MIN_SHINGLES <= a.n < rules.MIN_SHINGLES
+    assert rules.containments(a, b) == (1.0, 1.0)
+    assert rules.fact_overlap(a.facts, b.facts).shared < rules.SHORT_FACTS   # one fact: "Monday"
+    assert rules.verify(a, b) is None
+    # too short to compare at all
+    tiny = side("Breaking news: more to follow.", "https://c.example/rss")
+    assert tiny.n < rules.SHORT_MIN_SHINGLES and rules.verify(tiny, tiny._replace(feed="x")) is None
+
+
+def test_shared_facts_links_a_cut_below_the_threshold_when_its_facts_are_in_the_story():
+    cut, story = side(CUT, "https://outlet.example/rss"), side("\n\n".join(V1), "https://wire.example/rss")
+    c = max(rules.containments(cut, story))
+    assert rules.CONTAINMENT - rules.FACTS_MARGIN <= c < rules.CONTAINMENT
+    link = rules.verify(cut, story)
+    assert link is not None and link.rule == "shared_facts"
+    assert link == rules.Link("shared_facts", *rules.containments(cut, story))
+    # a stricter threshold moves the margin with it
+    assert rules.verify(cut, story, threshold=c + rules.FACTS_MARGIN + 0.01) is None
+    # the same pair in one feed is the same-feed rule's: below its threshold, refused
+    assert rules.verify(cut, story._replace(feed="https://outlet.example/rss")) is None
+
+
+def test_shared_facts_refuses_a_cut_with_facts_of_its_own():
+    other, story = side(CUT_OTHER, "https://outlet.example/rss"), side("\n\n".join(V1), "https://wire.example/rss")
+    assert rules.CONTAINMENT - rules.FACTS_MARGIN <= max(rules.containments(other, story)) < rules.CONTAINMENT
+    o = rules.fact_overlap(other.facts, story.facts)
+    assert o.shared >= rules.SHARED_FACTS_MIN and o.shared < rules.SHARED_FACTS_SHARE * (o.shared + o.only_a)
+    assert rules.verify(other, story) is None
+    # unknown facts (a story remembered from an earlier run) never give a second signal
+    assert rules.verify(side(CUT, "o"), side("\n\n".join(V1), "w")._replace(facts=None)) is None
+
+
+def test_fact_overlap_compares_facts_samples_only_where_both_are_complete():
+    big = tuple(range(0, 2 * rules.MAX_FACTS, 2))[:rules.MAX_FACTS]      # a sample: the 96 smallest
+    small = (2, 4, 6, big[-1] + 1, big[-1] + 3)                          # the last two beyond it
+    o = rules.fact_overlap(small, big)
+    assert (o.shared, o.only_a) == (3, 0)                                # unknown, not lost
+    assert rules.fact_overlap(small, big[:10]).only_a == 2               # a whole set: lost
+    assert rules.fact_overlap(None, big) is None
+
+
+def test_size_keys_large_side_holds_the_smallest_values_of_each_band():
+    from transforms.dedupe.fingerprint import bottom_hashes, minhash
+    _, feature = skewed_pair()
+    h = shingles(feature)
+    depth = bottom_hashes(h, 16, rules.SIZE_DEPTH)
+    assert depth.shape == (rules.SIZE_DEPTH, 16)
+    assert (depth.min(axis=0) == minhash(h)[:16]).all()
+    assert (np.sort(depth, axis=0) == np.sort(bottom_hashes(h[::-1], 16, rules.SIZE_DEPTH), axis=0)).all()
+    assert bottom_hashes(h[:2], 16, rules.SIZE_DEPTH).shape == (2, 16)
+
+
+def test_batch_and_streaming_give_the_new_rules_the_same_evidence():
+    stories = [story("w", "https://wire.example/rss", STORY, agency="Reuters", title="Floods"),
+               story("t", "https://outlet.example/rss", TEASER, minutes=30, title="Teaser"),
+               story("c", "https://cut.example/rss", CUT, minutes=40, title="Cut")]
+    expected = {"w": (None, None), "t": ("short_copy", "w"), "c": ("shared_facts", "w")}
+    index = NearDuplicateIndex()
+    got = {}
+    for s in sorted(evidence_copy(stories), key=lambda s: s.fetched_at):
+        index.decide(s, None, shingles(s.text), s.fetched_at.timestamp(), 7 * 86400.0)
+        got[s.story_id] = (s.link_rule, s.linked_to)
+    assert got == expected
+    with TestPipeline() as p:
+        out = (p | beam.Create(evidence_copy(stories)) | Dedupe())["stories"] | beam.Map(
+            lambda s: (s.story_id, s.link_rule, s.linked_to))
+        assert_that(out, equal_to([(sid, rule, to) for sid, (rule, to) in expected.items()]))
+
+
+def evidence_copy(stories):
+    import copy
+    return [copy.deepcopy(s) for s in stories]

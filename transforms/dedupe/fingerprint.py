@@ -141,6 +141,26 @@ def minhash(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     return best.astype(np.uint32)
 
 
+def bottom_hashes(hashes: np.ndarray, num_perm: int, t: int) -> np.ndarray:
+    """The t smallest values of each of the first `num_perm` MinHash permutations of a set of
+    32-bit hashes (minhash's permutations): a (min(t, n), num_perm) uint32 array, unsorted
+    within a column (the column's minimum is minhash's value). Bounded memory, as minhash."""
+    best = None
+    for start in range(0, hashes.size, MINHASH_CHUNK):
+        hv = hashes[start:start + MINHASH_CHUNK].astype(np.uint64)[:, None]
+        with np.errstate(over="ignore"):
+            y = hv * _A[None, :num_perm]
+            y += _B[None, :num_perm]
+        r = mod_mersenne61(y)
+        r &= _MAX32
+        if best is not None:
+            r = np.concatenate((best, r))
+        best = np.partition(r, t - 1, axis=0)[:t] if r.shape[0] > t else r
+    if best is None:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    return best.astype(np.uint32)
+
+
 def mod_mersenne61(y: np.ndarray) -> np.ndarray:
     """y % (2**61 - 1) for a uint64 array (y is overwritten): (y >> 61) + (y & M), since
     2**61 = 1 (mod M); that sum is at most M + 7, so one conditional subtraction finishes it."""
