@@ -2,7 +2,13 @@
 import datetime as _dt
 
 from transforms.records import ProvenanceRow
-from transforms.write.partitioned import PartitionWritten, RunSummaryFn, outlet_reprints, partition_key, write_partition
+from transforms.write.partitioned import (
+    PartitionWritten,
+    RunSummaryFn,
+    outlet_reprints,
+    partition_key,
+    write_partition,
+)
 
 T = _dt.datetime(2026, 11, 27, 6, tzinfo=_dt.timezone.utc)
 
