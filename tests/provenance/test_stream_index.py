@@ -48,7 +48,7 @@ def test_rows_on_arrival_and_when_the_agency_item_comes_later():
     replay = StreamIndex()
     for record in log:
         replay.apply(record)
-    assert replay.members == index.members and set(replay.copies) == {"daily", "wire", "courier"}
+    assert replay.by_root == index.by_root and set(replay.copies) == {"daily", "wire", "courier"}
     row = replay.state_row("wire")
     assert row["sentences"] and row["title"] == wire.title and row["lead_sentences"] == 2
 
