@@ -62,23 +62,25 @@ NEAR_MATCH = 0.5          # token Jaccard from which two sentences are one sente
 VERBATIM = 0.8            # a reprint keeping this share of its origin is verbatim (run summary)
 MAX_ADDED_CHARS = 500     # first_added_sentence is cut to this length
 
-_BOILERPLATE = re.compile(
-    r"^(?:follow us\b|share (?:this|on|via)\b|share:|subscribe\b|sign up\b|read (?:more|also|next)\b|"
+_BOILERPLATE_START = re.compile(      # matched at a sentence's start only (one anchored try, not a scan)
+    r"(?:follow us\b|share (?:this|on|via)\b|share:|subscribe\b|sign up\b|read (?:more|also|next)\b|"
     r"click here\b|related\b:?|advertisement$|tips and corrections\b|about [^:]{2,60}:|"
-    r"(?:published|updated|posted|last updated)\b[: ]|copyright\b|©|\(c\) |all rights reserved|"
+    r"(?:published|updated|posted|last updated)\b[: ]|copyright\b|©|\(c\) |"
     r"reporting by\b|additional reporting\b|editing by\b|writing by\b|compiled by\b|our standards\b|"
     r"(?:photo|image|video|file photo)\s*:|watch:|listen:)"
-    r"|all rights reserved|\[[^\]]{2,40}\]\s*$"
-    r"|^(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)"
     r" \d{1,2}, \d{4}(?:,? \d{1,2}:\d{2}(?: ?[ap]\.?m\.?)?)?$"
-    r"|^(?:our (?:reporters|correspondents|journalists) follow\b)",
+    r"|our (?:reporters|correspondents|journalists) follow\b",
     re.IGNORECASE)
+_CAPTION_CREDIT = re.compile(r"\[[^\]]{2,40}\]$")       # "… on Friday [Xinhua]"
 
 
 def is_boilerplate(sentence: str) -> bool:
     """An outlet's or agency's packaging rather than the story: follow/share lines, date lines,
     about paragraphs, copyright and "Reporting by" footers, photo captions credited "[Agency]"."""
-    return bool(_BOILERPLATE.search(sentence.strip()))
+    s = sentence.strip()
+    return bool(_BOILERPLATE_START.match(s) or "all rights reserved" in s.lower()
+                or (s.endswith("]") and _CAPTION_CREDIT.search(s)))
 
 
 class Copy(NamedTuple):

@@ -39,7 +39,6 @@ _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«(["
 _BOUNDARY = re.compile(r"([.!?…]+)([" + re.escape(_CLOSERS) + r"]*)(\s+)(?=[" + re.escape(_OPENERS)
                        + r"]?[^\W_a-z])", re.UNICODE)
-_WORD_BEFORE = re.compile(r"([^\s" + re.escape(_OPENERS) + r"]+)$")
 # A dateline opening a paragraph: capitals (a place), an optional date, an optional "(Agency)"
 # or "/Agency/", then a dash: "LONDON (Reuters) -", "BEIJING, Dec. 2 (Xinhua) --", "PARIS, 7 oct (AFP) —".
 _DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’/-]{1,40}(?:,[^()\n\-–—]{1,30})?\s*(?:\([^)\n]{1,40}\)|/[^/\n]{1,30}/)?"
@@ -86,14 +85,27 @@ def _is_abbreviation(before: str, stops: str) -> bool:
     return "." in word and all(len(part) <= 2 for part in word.split("."))   # U.S, e.g, a.m
 
 
+def _word_before(paragraph: str, start: int, end: int) -> str:
+    """The run of characters before `end` (from `start`) up to the last white space or opening
+    quote or bracket: the word a stop follows ('' when none)."""
+    if end <= start or paragraph[end - 1].isspace():
+        return ""
+    tail = paragraph[max(start, end - 80):end].rsplit(None, 1)
+    word = tail[-1] if tail else ""
+    if word and (end - start > 80 and len(word) == min(80, end - start)):
+        word = paragraph[start:end].rsplit(None, 1)[-1]      # a word longer than the look-back
+    cut = max(word.rfind(c) for c in _OPENERS)
+    return word[cut + 1:] if cut >= 0 else word
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """The sentences of one paragraph (see the module docstring)."""
     out, start = [], 0
     for m in _BOUNDARY.finditer(paragraph):
-        before = _WORD_BEFORE.search(paragraph[start:m.start()])
-        if before and _is_abbreviation(before.group(1), m.group(1)):
+        before = _word_before(paragraph, start, m.start())
+        if before and _is_abbreviation(before, m.group(1)):
             continue
-        if before and m.group(1) == "." and before.group(1)[-1:].isdigit() and paragraph[m.end():m.end() + 1].isdigit():
+        if before and m.group(1) == "." and before[-1:].isdigit() and paragraph[m.end():m.end() + 1].isdigit():
             continue
         piece = paragraph[start:m.end(2)].strip()
         if piece:
