@@ -20,6 +20,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.coders import register_record
 from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
 from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, FeedStatus, Tally,
                                 redact_text, redact_url)
@@ -41,6 +42,9 @@ class PartitionWritten:
     by_agency: Dict[str, int] = field(default_factory=dict)
     by_outlet: Dict[str, List[int]] = field(default_factory=dict)  # source_name -> [stories, agency-sourced]
     flags: Dict[str, int] = field(default_factory=dict)
+
+
+register_record(PartitionWritten)
 
 
 def conservation_problems(c: Dict[str, int]) -> List[str]:
