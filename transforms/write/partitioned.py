@@ -12,6 +12,7 @@ removed by `pipeline.main` before the next run.
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
@@ -287,6 +288,7 @@ class _Commit(beam.DoFn):
         self._state_dir = state_dir
 
     def process(self, summary):
+        summary = copy.deepcopy(summary)   # a retried element must find its input unchanged
         problems = conservation_problems(summary["counts"])
         if problems:  # never commit output that does not add up (e.g. a runner lost rows)
             raise RuntimeError("refusing to commit run %s: %s" % (self._run_id, "; ".join(problems)))
@@ -299,8 +301,7 @@ class _Commit(beam.DoFn):
                                "rows": record["counts"].pop("state_rows", 0),
                                "feeds_with_validators": record["counts"].pop("state_validators", 0)}
         folders = {join(self._output, t) for t in TABLES + ("runs",)}
-        commit(self._output, self._run_id, files, folders, record, state)
-        yield record
+        yield commit(self._output, self._run_id, files, folders, record, state)
 
 
 class WritePartitioned(beam.PTransform):
