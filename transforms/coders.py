@@ -12,7 +12,8 @@ update).
 without pickle:
 - a **record** (a dataclass or NamedTuple listed in `RECORDS`) is its class id (a small number
   fixed in `RECORDS`, never reused), the number of fields written, then each field whose value
-  differs from its default as (a 2-byte tag derived from the field *name*, the value). The
+  differs from its default as (a 2-byte tag derived from the field *name*, the value; a string
+  equal to an earlier field's is written as a back-reference, as pickle's memo did). The
   fields come from `dataclasses.fields` / `_fields` when the class is first used: a field added
   with a default needs no edit here. Decoding starts from the class defaults and fills the
   fields it finds, so data written by an older class (a field fewer) decodes with the default
@@ -48,7 +49,7 @@ import numpy as np
 from apache_beam import coders
 from apache_beam.coders import coder_impl
 
-__all__ = ["RecordCoder", "STATE_CODER", "RECORDS", "field_tag", "record_class"]
+__all__ = ["RECORDS", "STATE_CODER", "RecordCoder", "field_tag", "record_class", "register", "register_record", "use_pickle"]
 
 # Class ids of the records; an id is never reused (a retired class keeps its number).
 RECORDS: Dict[int, str] = {
@@ -80,6 +81,7 @@ _ORDERED_DICT = 6
 _PICKLE = 7
 
 _NONE = object()         # "no default"
+_REPEAT_MIN = 16         # shorter repeated strings are written again
 
 
 class _NoDefault:
@@ -135,14 +137,25 @@ class _Layout:
         self.values = (operator.attrgetter(*names) if len(names) > 1 else (lambda r: (getattr(r, names[0]),))
                        ) if not self.named_tuple else tuple
 
-    def present(self, record) -> Tuple[bytes, list]:
-        """The tags (2 bytes each) and the values of the fields that differ from their default."""
+    def present(self, record) -> Tuple[bytes, list, bytes]:
+        """The tags (2 bytes each) and the values of the fields that differ from their default,
+        and the repeats: (position, earlier position) pairs (2 bytes each) of string values equal
+        to an earlier one (a url that is its canonical url, a summary that is the text), whose
+        value is then written as None."""
         kept = [(t, v) for t, v, (d, dt) in zip(self.tags, self.values(record), self.compare)
                 if v is not d and (dt is _NoDefault or type(v) is not dt or v != d)]
         if not kept:
-            return b"", []
+            return b"", [], b""
         tags, values = zip(*kept)
-        return array.array("H", tags).tobytes(), list(values)
+        values = list(values)
+        seen, repeats = {}, []
+        for i, v in enumerate(values):
+            if type(v) is str and len(v) >= _REPEAT_MIN:
+                first = seen.setdefault(v, i)
+                if first != i:
+                    repeats += (i, first)
+                    values[i] = None
+        return array.array("H", tags).tobytes(), values, array.array("H", repeats).tobytes() if repeats else b""
 
 
 _BY_CLASS: Dict[type, _Layout] = {}
@@ -191,9 +204,10 @@ class _ExtensionImpl(coder_impl.StreamCoderImpl):
         if layout is not None:
             out.write_byte(_RECORD)
             out.write_var_int64(layout.cid)
-            tags, values = layout.present(value)
+            tags, values, repeats = layout.present(value)
             out.write(tags, True)
             self.values.encode_to_stream(values, out, True)
+            out.write(repeats, True)
         elif t is _dt.datetime and not value.fold and value.tzinfo in (_UTC, None):
             if value.tzinfo is None:
                 out.write_byte(_NAIVE_DATETIME)
@@ -222,6 +236,10 @@ class _ExtensionImpl(coder_impl.StreamCoderImpl):
             tags = array.array("H")
             tags.frombytes(stream.read_all(True))
             values = self.values.decode_from_stream(stream, True)
+            repeats = array.array("H")
+            repeats.frombytes(stream.read_all(True))
+            for i in range(0, len(repeats), 2):
+                values[repeats[i]] = values[repeats[i + 1]]
             by_tag = layout.by_tag
             found = {by_tag[t]: v for t, v in zip(tags, values) if t in by_tag}   # a dropped field: skipped
             if layout.named_tuple:
@@ -288,6 +306,16 @@ def register() -> None:
         return
     coders.registry.register_fallback_coder(RecordCoder)
     coders.registry._wirefeed_records = True
+
+
+def use_pickle() -> None:
+    """Gives Beam its default coders back (FastPrimitivesCoder with PickleCoder), for the
+    benchmarks that measure what RecordCoder changes (benchmarks/throughput_reference.py)."""
+    from apache_beam.coders.typecoders import CoderRegistry
+    coders.registry._fallback_coder = CoderRegistry()._fallback_coder
+    for cls in list(_BY_CLASS):
+        coders.registry._coders.pop(cls, None)
+    coders.registry._wirefeed_records = False
 
 
 def register_record(cls) -> Tuple[type, int]:

@@ -86,9 +86,19 @@ def test_every_record_round_trips_with_its_types(record):
 
 def test_a_story_is_smaller_than_its_pickle_and_defaults_cost_nothing():
     story = full_story()
-    assert len(CODER.encode(story)) < len(pickle.dumps(story, pickle.HIGHEST_PROTOCOL))
-    assert len(CODER.encode(Story())) == 6    # type byte, extension byte, id, no tags, list type byte + length
+    assert len(CODER.encode(story)) <= len(pickle.dumps(story, pickle.HIGHEST_PROTOCOL))   # every field set
+    sparse = Story(story_id="s", title="x", text="y", language="en")
+    assert len(CODER.encode(sparse)) < len(pickle.dumps(sparse, pickle.HIGHEST_PROTOCOL)) / 2
+    assert len(CODER.encode(Story())) == 7   # type byte, extension byte, id, no tags, empty list (2), no repeats
     assert len(CODER.encode(Story(title="x"))) == len(CODER.encode(Story())) + 2 + 3   # a tag, str(1)
+
+
+def test_a_repeated_string_is_written_once():
+    text = "a long paragraph of text " * 40
+    twice = Story(text=text, summary=text, url="https://f.example/a/long/path", canonical_url="https://f.example/a/long/path")
+    once = Story(text=text, url="https://f.example/a/long/path")
+    assert len(CODER.encode(twice)) == len(CODER.encode(once)) + 2 * 2 + 2 + 2 * 4   # two tags, two Nones, two pairs
+    assert CODER.decode(CODER.encode(twice)) == twice
 
 
 def test_beam_picks_record_coder_for_untyped_and_record_typed_pcollections():
