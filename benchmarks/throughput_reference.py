@@ -141,9 +141,11 @@ def ablate(names) -> None:
             import transforms.dedupe.candidates
             transforms.dedupe.batch.fingerprint_feed = _ref_fingerprint_feed
             transforms.dedupe.candidates.fingerprint_feed = _ref_fingerprint_feed
-        elif name == "pickling":             # default pickling of Story and Fingerprint
+        elif name == "pickling":             # Beam's default coders, default pickling of Story and Fingerprint
             import transforms.dedupe.candidates as candidates
+            from transforms.coders import use_pickle
             from transforms.records import Story
+            use_pickle()
             del Story.__reduce__
             del candidates.Fingerprint.__reduce__
             candidates._pack = lambda shingles: shingles
