@@ -59,7 +59,9 @@ def write_text_atomically(path: str, text: str):
     try:
         FileSystems.rename([tmp], [path])
     except Exception:
-        if not FileSystems.exists(path):      # a filesystem whose rename does not replace
+        # A filesystem whose rename does not replace: both files are still there. Otherwise
+        # (the rename happened and then failed, or the temporary file is gone) the error stands.
+        if not (FileSystems.exists(tmp) and FileSystems.exists(path)):
             raise
         FileSystems.delete([path])
         FileSystems.rename([tmp], [path])
