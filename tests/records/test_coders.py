@@ -110,6 +110,8 @@ def test_beam_picks_record_coder_for_untyped_and_record_typed_pcollections():
     key = registry.get_coder(Any).as_deterministic_coder("GroupByKey")
     assert key.is_deterministic() and not RecordCoder().is_deterministic()
     assert key.encode(("stories", "2026-11-20", "en", 0)) == key.encode(("stories", "2026-11-20", "en", 0))
+    with pytest.raises(TypeError):                      # a record as a key: refused, not mis-grouped
+        key.encode(Story())
 
 
 def test_stories_cross_a_real_group_by_key_intact():
