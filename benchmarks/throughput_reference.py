@@ -155,9 +155,11 @@ def ablate(names) -> None:
                     return inputs["stories"] | "NoProvenance" >> beam.Filter(lambda s: False)
             pipeline.build.Provenance = _NoProvenance
             transforms.dedupe.state.state_columns = lambda story: {}
-        elif name == "pickling":             # default pickling of Story and Fingerprint
+        elif name == "pickling":             # Beam's default coders, default pickling of Story and Fingerprint
             import transforms.dedupe.candidates as candidates
+            from transforms.coders import use_pickle
             from transforms.records import Story
+            use_pickle()
             del Story.__reduce__
             del candidates.Fingerprint.__reduce__
             candidates._pack = lambda shingles: shingles

@@ -2,6 +2,7 @@
 
     records.py  tagged.py   the shared base: Story, FeedSource, FeedDocument, DeadLetter …;
                             TypedParDo (one output per record type, dead letters uniform)
+    coders.py               RecordCoder: how records cross shuffles and live in streaming state
     progress.py             a process-local progress hook (read, fetch, parse call it)
     read.py                 feed lists (OPML, URL lists, paths, globs)   -> FeedSource
     fetch/                  FetchFeeds, PollFeeds; http/ the client      -> FeedDocument

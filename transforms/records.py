@@ -5,7 +5,9 @@ Before it, a feed is a `FeedSource` (what the feed list names) and then a `FeedD
 (the fetched bytes and headers). Every failure anywhere is a `DeadLetter` with one shape.
 A `FeedStatus` per feed feeds the run summary's feed counts.
 
-All records are plain dataclasses: picklable for every runner, cheap to construct.
+All records are plain dataclasses, cheap to construct. Beam encodes them with
+`transforms.coders.RecordCoder` (field-name tagged, no pickle: a field added with a default
+needs no coder edit, and data written before it was added still decodes).
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
+
+from transforms.coders import register_record
 
 UTC = _dt.timezone.utc
 
@@ -230,9 +234,10 @@ class Story:
 
     def __reduce__(self):
         # Pickled as its field values in field order, UTC datetimes as integer microseconds:
-        # Beam pickles every Story at every shuffle it crosses (its PCollections are untyped,
-        # so a registered coder would not be used), and this is smaller and about twice as
-        # fast as the default class + __dict__ with every field name (docs/throughput.md).
+        # smaller and about twice as fast as the default class + __dict__ with every field name
+        # (docs/throughput.md). Beam no longer pickles a Story (transforms/coders.py); this is
+        # for what still pickles one directly, and a pickle of an older Story (fewer fields)
+        # still loads: the missing fields take their defaults.
         values = _story_values(self)
         flags = 0
         for bit, i in _DATETIME_FIELDS:
@@ -259,8 +264,19 @@ def _story_from_values(flags: int, *values) -> Story:
             if flags & bit:
                 values[i] = _EPOCH + _dt.timedelta(microseconds=values[i])
     story = Story.__new__(Story)
+    if len(values) < len(STORY_FIELDS):         # pickled by an older Story: defaults for the rest
+        story.__dict__.update(_story_defaults())
     story.__dict__.update(zip(STORY_FIELDS, values))
     return story
+
+
+def _story_defaults() -> dict:
+    return {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            for f in dataclasses.fields(Story)}
+
+
+for _record in (FeedSource, FeedDocument, DeadLetter, Tally, ClusterEvent, FeedStatus, Story):
+    register_record(_record)
 
 
 def safe_language(code: Optional[str]) -> str:

@@ -75,13 +75,13 @@ def test_conditional_get_same_body_and_schedule():
             assert docs == [304]                        # the 304 flows on (ParseFeeds skips it)
             assert srv.requests_for("/cond.xml")[-1].headers["if-none-match"] == '"v1"'
             feeds = state.value
-            assert (feeds[cond.location]["wait"], feeds[cond.location]["due"]) == (20, 1030)
-            assert (feeds[seq.location]["wait"], feeds[seq.location]["due"]) == (40, 1040)
+            assert (feeds[cond.location].wait, feeds[cond.location].due) == (20, 1030)
+            assert (feeds[seq.location].wait, feeds[seq.location].due) == (40, 1040)
             assert poll(dofn, state, 2, 1020.0, sources) == ([], {})      # nothing due
             docs, st = poll(dofn, state, 3, 1040.0, sources)
             assert sorted(docs) == [200, 304] and st[same.location] == "not_modified"
             assert srv.hits["/cond.xml"] == 3 and srv.hits["/seq.xml"] == 2 and srv.hits["/same.xml"] == 3
-            assert state.value[cond.location]["wait"] == 40                 # backed off to the cap
+            assert state.value[cond.location].wait == 40                 # backed off to the cap
         finally:
             dofn.teardown()
 

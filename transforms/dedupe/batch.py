@@ -22,6 +22,7 @@ from typing import NamedTuple, Optional
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from transforms.coders import register_record
 from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.events import merge_events, origin_event
@@ -112,6 +113,10 @@ class Remembered(NamedTuple):
     remembered, the component's label), keyed by the component's root id."""
     root: str
     value: tuple                 # (remembered cluster id, component label)
+
+
+for _record in (Member, AgencyOf, RootSet, Remembered):
+    register_record(_record)
 
 
 class _ByRoot(beam.DoFn):

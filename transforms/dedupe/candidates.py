@@ -15,6 +15,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
+from transforms.coders import register_record
 from transforms.dedupe.fingerprint import keeps_repeats, shingle_text_cached, shingles_of_normalised
 from transforms.dedupe.rules import (SAME_FEED_CONTAINMENT, Side, candidate_keys, containments, order_key,
                                      story_facts, verify)
@@ -62,6 +63,9 @@ def _fingerprint_from(story_id, label, shingles, packed, n_shingles, keys, conte
         shingles = np.frombuffer(shingles, dtype=np.uint32).copy()
     return Fingerprint(story_id, label, shingles, n_shingles, keys, content_key, feed_agency, old, feed,
                        facts)
+
+
+register_record(Fingerprint)
 
 
 def content_key(story) -> Optional[str]:

@@ -26,6 +26,7 @@ from typing import Dict, Iterable, NamedTuple, Tuple
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from transforms.coders import register_record
 from transforms.tagged import TypedParDo
 
 ROUNDS = 1
@@ -63,6 +64,10 @@ class Offer(NamedTuple):
     """A label offered to a node (its own, or a neighbour's)."""
     node: str
     label: str
+
+
+register_record(Isolated)
+register_record(Offer)
 
 
 class _Spread(beam.DoFn):
@@ -136,6 +141,9 @@ class Parent(NamedTuple):
     centre also borders an unsettled node: then the fallback's root of the centre)."""
     label: str
     centre: str
+
+
+register_record(Parent)
 
 
 def settled_star(element):

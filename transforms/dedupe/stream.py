@@ -59,13 +59,13 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.coders import PickleCoder
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import userstate
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from transforms.clean.stories import stable_id
+from transforms.coders import STATE_CODER
 from transforms.clean.text import normalize_for_hash
 from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import label_id, order_key
@@ -192,7 +192,7 @@ def identity_step(entry: Optional[dict], story: Story, window_s: float,
 
 
 class _Identity(beam.DoFn):
-    ENTRY = userstate.ReadModifyWriteStateSpec("entry", PickleCoder())
+    ENTRY = userstate.ReadModifyWriteStateSpec("entry", STATE_CODER)
     CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
 
     def __init__(self, window_days: float, state_dir: Optional[str] = None, token: str = ""):
@@ -268,7 +268,7 @@ def fingerprint_step(recent: "OrderedDict[str, frozenset]", story: Story,
 
 
 class _Fingerprint(beam.DoFn):
-    RECENT = userstate.ReadModifyWriteStateSpec("recent", PickleCoder())
+    RECENT = userstate.ReadModifyWriteStateSpec("recent", STATE_CODER)
 
     def __init__(self, memory: int = FEED_MEMORY):
         self._memory = memory
@@ -477,8 +477,8 @@ class _NearDuplicates(beam.DoFn):
     VERSION state still holds the token it wrote last (otherwise — another worker, a retried
     bundle — it replays the log). So a bundle costs what its stories cost, not the index size."""
 
-    LOG = userstate.BagStateSpec("log", PickleCoder())
-    VERSION = userstate.ReadModifyWriteStateSpec("version", PickleCoder())
+    LOG = userstate.BagStateSpec("log", STATE_CODER)
+    VERSION = userstate.ReadModifyWriteStateSpec("version", STATE_CODER)
     CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
 
     def __init__(self, window_days: float, threshold: float, state_dir: Optional[str] = None, token: str = ""):

@@ -27,6 +27,7 @@ summary counts polls, not feeds.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import threading
@@ -34,7 +35,6 @@ import time
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
-from apache_beam.coders import PickleCoder
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
@@ -43,6 +43,7 @@ from apache_beam.transforms import userstate
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
 
+from transforms.coders import STATE_CODER, register_record
 from transforms.fetch.feeds import GroupFetcher, politeness_key, validators_of
 from transforms.fetch.http import FetchSettings
 from transforms.records import DeadLetter, FeedDocument, FeedSource, FeedStatus, Tally, redact_url
@@ -206,10 +207,28 @@ class _FanOut(beam.DoFn):
             yield key, (tick, float(ts), sources)
 
 
+@dataclasses.dataclass
+class FeedPoll:
+    """What the stream remembers of one feed between polls (keyed state, `_PollGroup.FEEDS`:
+    feed URL -> FeedPoll, encoded by transforms.coders: a field added here with a default needs
+    no coder edit, and state written before it was added still decodes)."""
+    due: float = 0.0                    # the tick time from which it is polled again
+    wait: Optional[float] = None        # the current wait between polls (None: not polled yet)
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+    digest: Optional[str] = None        # SHA-256 of the last body
+    hint: Optional[float] = None        # the feed's own ttl / update period, seconds
+    last_tick: Optional[int] = None
+    last_outcome: Optional[str] = None  # changed | unchanged | failed
+
+
+register_record(FeedPoll)
+
+
 class _PollGroup(beam.DoFn):
     """Stateful, keyed by politeness key: polls the due feeds of one host on each tick."""
 
-    FEEDS = userstate.ReadModifyWriteStateSpec("feeds", PickleCoder())
+    FEEDS = userstate.ReadModifyWriteStateSpec("feeds", STATE_CODER)
 
     def __init__(self, settings: FetchSettings, interval: float, max_interval: float,
                  remembered: Optional[Dict[str, dict]] = None):
@@ -229,14 +248,14 @@ class _PollGroup(beam.DoFn):
 
     def process(self, element, feeds_state=beam.DoFn.StateParam(FEEDS)):
         key, (tick, tick_time, sources) = element
-        feeds: Dict[str, dict] = dict(feeds_state.read() or {})
+        feeds: Dict[str, FeedPoll] = dict(feeds_state.read() or {})
         slack = self._interval / 2
-        due = [s for s in sources if feeds.get(s.location, {}).get("due", 0.0) <= tick_time + slack]
+        due = [s for s in sources if (feeds[s.location].due if s.location in feeds else 0.0) <= tick_time + slack]
         self._skipped.inc(len(sources) - len(due))
         if not due:
             return
-        validators = {loc: {"etag": f.get("etag"), "last_modified": f.get("last_modified")}
-                      for loc, f in feeds.items() if f.get("etag") or f.get("last_modified")}
+        validators = {loc: {"etag": f.etag, "last_modified": f.last_modified}
+                      for loc, f in feeds.items() if f.etag or f.last_modified}
         for source in due:       # a feed this stream has not fetched yet: the state's validators
             if source.location not in feeds and source.location not in validators:
                 known = self._remembered.get(source.location) or self._remembered.get(redact_url(source.location))
@@ -256,28 +275,28 @@ class _PollGroup(beam.DoFn):
                 yield doc                      # ParseFeeds ignores it; its status went out above
                 continue
             loc = doc.source.location
-            state = feeds.setdefault(loc, {})
+            state = feeds.setdefault(loc, FeedPoll())
             for _, v in validators_of(doc):
-                state.update(v)
+                state.etag, state.last_modified = v.get("etag"), v.get("last_modified")
             digest = hashlib.sha256(doc.body).hexdigest()
             hint = feed_hint(doc.body)
-            if state.get("digest") == digest:
+            if state.digest == digest:
                 self._same_body.inc()
                 outcomes[loc] = ("unchanged", hint)
                 yield beam.pvalue.TaggedOutput("status", FeedStatus(
                     loc, "not_modified", retries=doc.retries, permanent_redirect=doc.permanent_redirect))
                 continue
-            state["digest"] = digest
+            state.digest = digest
             outcomes[loc] = ("changed", hint)
             yield doc
         for source in due:
-            state = feeds.setdefault(source.location, {})
+            state = feeds.setdefault(source.location, FeedPoll())
             outcome, hint = outcomes.get(source.location, ("failed", None))
             if hint is not None:
-                state["hint"] = hint
-            wait = next_wait(state.get("wait", self._interval), outcome, state.get("hint"),
+                state.hint = hint
+            wait = next_wait(self._interval if state.wait is None else state.wait, outcome, state.hint,
                              self._interval, self._max_interval)
-            state.update(wait=wait, due=tick_time + wait, last_tick=tick, last_outcome=outcome)
+            state.wait, state.due, state.last_tick, state.last_outcome = wait, tick_time + wait, tick, outcome
         feeds_state.write(feeds)
 
 

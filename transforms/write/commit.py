@@ -48,14 +48,23 @@ def mkdirs_quietly(path: str):
 
 
 def write_text_atomically(path: str, text: str):
+    """Writes a temporary file beside `path`, then renames it over `path`: a rename replaces
+    the old file in one step (POSIX rename; a copy on object stores), so a process killed at
+    any point leaves the old or the new text, never no file."""
     folder, name = path.rsplit("/", 1) if "/" in path else (".", path)
     tmp = join(folder, f".{name}.tmp")
     mkdirs_quietly(folder)
     with FileSystems.create(tmp) as f:
         f.write(text.encode("utf-8"))
-    if FileSystems.exists(path):
+    try:
+        FileSystems.rename([tmp], [path])
+    except Exception:
+        # A filesystem whose rename does not replace: both files are still there. Otherwise
+        # (the rename happened and then failed, or the temporary file is gone) the error stands.
+        if not (FileSystems.exists(tmp) and FileSystems.exists(path)):
+            raise
         FileSystems.delete([path])
-    FileSystems.rename([tmp], [path])
+        FileSystems.rename([tmp], [path])
 
 
 def read_text(path: str) -> str:
@@ -156,15 +165,28 @@ def _match(pattern: str):
 
 
 def commit(output: str, run_id: str, files, folders, summary: dict, state: Optional[dict],
-           record_path: Optional[str] = None) -> None:
+           record_path: Optional[str] = None) -> dict:
     """Journals and applies the commit of `run_id`'s staging folder; `summary` is written last,
-    to `record_path` (default runs/RUN_ID.json; a stream's unit record goes elsewhere)."""
+    to `record_path` (default runs/RUN_ID.json; a stream's unit record goes elsewhere). Returns
+    the summary committed.
+
+    Safe to run again (a runner retrying the step): a journal an earlier attempt wrote is
+    finished as it was written (its summary, not this attempt's), and a commit whose summary
+    exists and whose journal is gone is done: nothing is touched and its summary is returned."""
     staging = staging_root(output, run_id)
-    journal = {"run_id": run_id, "files": [list(f) for f in files], "folders": sorted(folders),
-               "state": state, "summary": summary, "summary_path": record_path or summary_path(output, run_id),
-               "staging": staging}
-    write_text_atomically(join(staging, JOURNAL), json.dumps(journal))
+    journal_path = join(staging, JOURNAL)
+    record_path = record_path or summary_path(output, run_id)
+    if FileSystems.exists(journal_path):
+        journal = json.loads(read_text(journal_path))
+    elif FileSystems.exists(record_path):
+        delete_folder(staging)     # what a retried upstream step may have staged again
+        return json.loads(read_text(record_path))
+    else:
+        journal = {"run_id": run_id, "files": [list(f) for f in files], "folders": sorted(folders),
+                   "state": state, "summary": summary, "summary_path": record_path, "staging": staging}
+        write_text_atomically(journal_path, json.dumps(journal))
     apply_journal(journal)
+    return journal["summary"]
 
 
 def recover(output: str) -> List[str]:

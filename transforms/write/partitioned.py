@@ -17,6 +17,7 @@ removed by `pipeline.main` before the next run.
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import math
@@ -27,6 +28,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.coders import register_record
 from transforms.write.commit import commit, join, staging_root, summary_path  # noqa: F401 (re-exported)
 from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, DeadLetter, FeedStatus,
                                 ProvenanceRow, Tally, redact_text, redact_url)
@@ -54,6 +56,9 @@ class PartitionWritten:
     # reprints/ partitions: source_name -> [verbatim reprints, lag seconds of each reprint (None: unknown)]
     reprints_by_outlet: Dict[str, list] = field(default_factory=dict)
     flags: Dict[str, int] = field(default_factory=dict)
+
+
+register_record(PartitionWritten)
 
 
 def conservation_problems(c: Dict[str, int]) -> List[str]:
@@ -393,6 +398,7 @@ class _Commit(beam.DoFn):
         self._state_dir = state_dir
 
     def process(self, summary):
+        summary = copy.deepcopy(summary)   # a retried element must find its input unchanged
         problems = conservation_problems(summary["counts"])
         if problems:  # never commit output that does not add up (e.g. a runner lost rows)
             raise RuntimeError("refusing to commit run %s: %s" % (self._run_id, "; ".join(problems)))
@@ -405,8 +411,7 @@ class _Commit(beam.DoFn):
                                "rows": record["counts"].pop("state_rows", 0),
                                "feeds_with_validators": record["counts"].pop("state_validators", 0)}
         folders = {join(self._output, t) for t in TABLES + ("runs",)}
-        commit(self._output, self._run_id, files, folders, record, state)
-        yield record
+        yield commit(self._output, self._run_id, files, folders, record, state)
 
 
 class WritePartitioned(beam.PTransform):

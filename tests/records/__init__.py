@@ -1,0 +1,1 @@
+"""Tests of the shared base: records and their coders."""
