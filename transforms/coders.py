@@ -70,6 +70,10 @@ RECORDS: Dict[int, str] = {
     15: "transforms.dedupe.components:Offer",
     16: "transforms.dedupe.components:Parent",
     17: "transforms.fetch.poll:FeedPoll",
+    18: "transforms.records:ProvenanceRow",
+    19: "transforms.dedupe.batch:KnownVersion",
+    20: "transforms.dedupe.versions:VersionInfo",
+    21: "transforms.provenance.alignment:Copy",
 }
 
 _RECORD = 1            # extension type bytes (after FastPrimitives' UNKNOWN_TYPE byte)

@@ -275,7 +275,7 @@ def _story_defaults() -> dict:
             for f in dataclasses.fields(Story)}
 
 
-for _record in (FeedSource, FeedDocument, DeadLetter, Tally, ClusterEvent, FeedStatus, Story):
+for _record in (FeedSource, FeedDocument, DeadLetter, Tally, ClusterEvent, FeedStatus, Story, ProvenanceRow):
     register_record(_record)
 
 

@@ -115,8 +115,8 @@ class Remembered(NamedTuple):
     value: tuple                 # (remembered cluster id, component label)
 
 
-for _record in (Member, AgencyOf, RootSet, Remembered):
-    register_record(_record)
+for _record in (Member, AgencyOf, RootSet, Remembered, KnownVersion, VersionInfo):
+    register_record(_record)   # VersionInfo: versions.py is plain Python, registered where Beam carries it
 
 
 class _ByRoot(beam.DoFn):

@@ -15,11 +15,14 @@ import datetime as _dt
 
 import apache_beam as beam
 
-from transforms.provenance.alignment import copy_of_row, copy_of_story
+from transforms.coders import register_record
+from transforms.provenance.alignment import Copy, copy_of_row, copy_of_story
 from transforms.provenance.rows import cluster_of_row, cluster_rows
 from transforms.records import CANONICAL, DUPLICATE, ProvenanceRow
 
 __all__ = ["Provenance"]
+
+register_record(Copy)     # alignment.py is plain Python: registered where Beam carries it
 
 
 class _Measure(beam.DoFn):
