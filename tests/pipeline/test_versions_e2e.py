@@ -92,17 +92,27 @@ def by_url(out):
 def predating_reprints(out):
     """README, "Versions": the reprints written before a newer version of their cluster was
     known (their stale flag predates it), read back with pyarrow as the README shows."""
+    import json, pathlib, re
     import pyarrow.dataset as ds
+    out = pathlib.Path(out)
+    started = {p.stem: json.loads(p.read_text())["started_at"] for p in (out / "runs").glob("*.json")}
+
+    def written(path, row):     # when a row was decided: a batch run decides its rows together
+        m = re.search(r"part-\d{5}-(.+?)(-u[0-9a-f]+)?\.(?:parquet|jsonl)", path)    # a stream: on arrival
+        return (started.get(m[1], ""), row["fetched_at"].isoformat() if m[2] else "")
+
     cols = ["story_id", "cluster_id", "url", "previous_story_id", "stale", "fetched_at"]
-    rows = [r for t in ("stories", "duplicates")
-            for r in ds.dataset(str(out / t), partitioning="hive").to_table(columns=cols).to_pylist()]
-    newest = {}
+    rows = [dict(r, written=written(f.path, r)) for t in ("stories", "duplicates")
+            for f in ds.dataset(out / t, partitioning="hive").get_fragments()
+            for r in f.to_table(columns=cols).to_pylist()]
+    newest = {}                                   # cluster -> when its newest version was decided
     for r in rows:
         if r["previous_story_id"] is not None:
-            newest[r["cluster_id"]] = max(newest.get(r["cluster_id"], r["fetched_at"]), r["fetched_at"])
+            newest[r["cluster_id"]] = max(newest.get(r["cluster_id"], r["written"]), r["written"])
     versions = {r["previous_story_id"] for r in rows}
-    return [r for r in rows if r["previous_story_id"] is None and r["story_id"] not in versions
-            and not r["stale"] and r["fetched_at"] < newest.get(r["cluster_id"], r["fetched_at"])]
+    predating = [r for r in rows if r["previous_story_id"] is None and r["story_id"] not in versions
+                 and not r["stale"] and r["written"] < newest.get(r["cluster_id"], r["written"])]
+    return predating
 
 
 def counts(out, run_id):
