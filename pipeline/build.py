@@ -53,7 +53,7 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
     provenance = {"stories": deduped["stories"], "state_rows": deduped["state_rows"]} | "Provenance" >> Provenance(
         as_of, run_id)
 
-    staged_state = ({"rows": deduped["state_rows"], "validators_old": validators,
+    staged_state = ({"rows": provenance["state_rows"], "validators_old": validators,
                      "validators_new": ((parsed["documents"], followed["documents"]) | "Validated" >> beam.Flatten()
                                         | "NewValidators" >> beam.FlatMap(validators_of))}
                     | "WriteState" >> WriteState(opts.output, run_id, state_dir, as_of, opts.dedupe_window_days))
@@ -64,7 +64,7 @@ def build(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header: dict, st
     statuses = (fetched["status"], parsed["status"], followed["status"]) | "FeedStatuses" >> beam.Flatten()
     return ({"stories": deduped["stories"], "dead_letter": dead_letters, "status": statuses,
              "state_receipts": staged_state, "cluster_events": deduped["events"],
-             "provenance": provenance}
+             "provenance": provenance["rows"]}
             | "WritePartitioned" >> WritePartitioned(
                 opts.output, run_id, formats=opts.format.split(","), header=header,
                 shards=opts.shards, rows_per_file=opts.rows_per_file, state_dir=state_dir,

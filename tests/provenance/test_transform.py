@@ -35,7 +35,7 @@ def test_one_run_cluster_and_a_singleton():
         s.cluster_id = c
     with TestPipeline() as p:
         stories = p | beam.Create([wire, daily, lone, seen])
-        rows = {"stories": stories, "state_rows": p | "Rows" >> beam.Create([])} | Provenance(AT, "run1")
+        rows = ({"stories": stories, "state_rows": p | "Rows" >> beam.Create([])} | Provenance(AT, "run1"))["rows"]
         assert_that(rows, lambda got: _equal(summary(got), [
             ("clusters", "daily", "wire", None, 2),          # the agency item is the origin, not dedupe's canonical
             ("clusters", "lone", "lone", None, 1),
@@ -49,11 +49,19 @@ def test_a_reprint_of_an_earlier_runs_story_is_measured_against_it():
     old_row = state_row_of(wire, wire)
     legacy = {"story_id": "older", "root_key": old_row["root_key"], "sentences": None}   # before the columns
     with TestPipeline() as p:
-        rows = ({"stories": p | beam.Create([later]), "state_rows": p | "Rows" >> beam.Create([old_row, legacy])}
-                | Provenance(AT, "run2"))
-        assert_that(rows, lambda got: _equal(summary(got), [
+        out = ({"stories": p | beam.Create([later]), "state_rows": p | "Rows" >> beam.Create([old_row, legacy])}
+               | Provenance(AT, "run2"))
+        assert_that(out["rows"], lambda got: _equal(summary(got), [
             ("clusters", "wire", "wire", None, 2),
             ("reprints", "later", "wire", 0.75, None)]))
+        # the state rows pass on; a row of this run's story gets its provenance columns here
+        later_row = dict(old_row, story_id="later", sentences=None)
+        out2 = ({"stories": p | "Later" >> beam.Create([later]), "state_rows": p | "Rows2" >> beam.Create([later_row])}
+                | "Again" >> Provenance(AT, "run2"))
+        want = copy_columns(copy_of_story(later))["sentences"]
+        assert len(want) == 6
+        assert_that(out2["state_rows"], lambda got: _equal(
+            [(r["story_id"], r["sentences"]) for r in got], [("later", want)]), label="Completed")
 
 
 def _equal(got, want):

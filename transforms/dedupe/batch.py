@@ -147,7 +147,7 @@ class _ByRoot(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("versions", KnownVersion(root, info))
             return
         language = stories[0].language if stories else None
-        row = state_row(fp, label, self._as_of, language, stories[0] if stories else None)
+        row = state_row(fp, label, self._as_of, language)    # provenance columns: transforms/provenance
         if not stories:
             yield beam.pvalue.TaggedOutput("rows", row)
         for i, story in enumerate(stories):      # the row goes with its story: _Resolve completes it

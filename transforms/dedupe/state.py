@@ -206,7 +206,8 @@ def redacted_row(row: dict) -> dict:
 
 def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime, language: Optional[str] = None,
               story=None) -> dict:
-    """A new story's state row; with `story`, its provenance columns too."""
+    """A new story's state row; with `story`, its provenance columns too (batch leaves them to
+    the Provenance transform, which measures the story anyway)."""
     from transforms.dedupe.fingerprint import sketch
     row = {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
            "content_key": fp.content_key, "feed_agency": fp.feed_agency,

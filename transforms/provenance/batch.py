@@ -3,6 +3,8 @@
     stories (after Dedupe) ─new ones (story, duplicate)─► (cluster_id, Copy)   ┐
     state rows (Dedupe's next state: remembered and new) ─► (cluster, row)     ┴ CoGroupByKey
         ─Measure (rows.cluster_rows)─► ProvenanceRow ("clusters" | "reprints")
+                                    └► the state rows, a new story's completed with its Copy's
+                                       columns (-> WriteState): one sentence split per story
 
 The state rows carry the provenance columns (transforms/dedupe/state.py), so a reprint of a
 story remembered from an earlier run is measured against it. Rows of generations written before
@@ -16,32 +18,45 @@ import datetime as _dt
 import apache_beam as beam
 
 from transforms.coders import register_record
-from transforms.provenance.alignment import Copy, copy_of_row, copy_of_story
+from transforms.provenance.alignment import Copy, copy_columns, copy_of_row, copy_of_story
 from transforms.provenance.rows import cluster_of_row, cluster_rows
-from transforms.records import CANONICAL, DUPLICATE, ProvenanceRow
+from transforms.records import CANONICAL, DUPLICATE
 
 __all__ = ["Provenance"]
+
+STATE_ROWS = "state_rows"
 
 register_record(Copy)     # alignment.py is plain Python: registered where Beam carries it
 
 
 class _Measure(beam.DoFn):
+    """One cluster: its provenance rows, and every state row of the cluster passed on — a new
+    story's completed with the provenance columns of the Copy measured here (each story's
+    sentences are split once per run)."""
+
     def __init__(self, at: _dt.datetime, run_id: str):
         self._at, self._run_id = at, run_id
 
     def process(self, element):
         cluster_id, grouped = element
         new = list(grouped["new"])
-        if not new:
-            return
-        ids = {c.story_id for c in new}
-        remembered = [copy_of_row(r) for r in grouped["rows"] if r["story_id"] not in ids]
-        yield from cluster_rows(cluster_id, new, remembered, self._at, self._run_id)
+        by_id = {c.story_id: c for c in new}
+        remembered = []
+        for row in grouped["rows"]:
+            copy = by_id.get(row["story_id"])
+            if copy is not None:
+                row = dict(row, **copy_columns(copy))
+            else:
+                remembered.append(copy_of_row(row))
+            yield beam.pvalue.TaggedOutput(STATE_ROWS, row)
+        if new:
+            yield from cluster_rows(cluster_id, new, remembered, self._at, self._run_id)
 
 
 class Provenance(beam.PTransform):
     """{'stories': Dedupe's stories, 'state_rows': Dedupe's state rows (optional)} ->
-    ProvenanceRow per cluster touched (clusters/) and per copy measured (reprints/)."""
+    {'rows': ProvenanceRow per cluster touched (clusters/) and per copy measured (reprints/),
+    'state_rows': the same state rows, a new story's with its provenance columns (for WriteState)}."""
 
     def __init__(self, as_of: _dt.datetime | None = None, run_id: str = ""):
         super().__init__()
@@ -56,9 +71,9 @@ class Provenance(beam.PTransform):
         rows = inputs.get("state_rows")
         if rows is None:
             rows = stories.pipeline | "NoRows" >> beam.Create([])
-        by_cluster = (rows
-                      | "Measurable" >> beam.Filter(lambda r: r.get("sentences") is not None)
-                      | "RowByCluster" >> beam.Map(lambda r: (cluster_of_row(r), r)))
-        return ({"new": new, "rows": by_cluster}
-                | "JoinClusters" >> beam.CoGroupByKey()
-                | "Measure" >> beam.ParDo(_Measure(self._as_of, self._run_id)).with_output_types(ProvenanceRow))
+        by_cluster = rows | "RowByCluster" >> beam.Map(lambda r: (cluster_of_row(r), r))
+        measured = ({"new": new, "rows": by_cluster}
+                    | "JoinClusters" >> beam.CoGroupByKey()
+                    | "Measure" >> beam.ParDo(_Measure(self._as_of, self._run_id)).with_outputs(
+                        STATE_ROWS, main="rows"))
+        return {"rows": measured.rows, "state_rows": measured[STATE_ROWS]}
