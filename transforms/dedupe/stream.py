@@ -58,7 +58,7 @@ import numpy as np
 from apache_beam.coders import PickleCoder
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import userstate
-from apache_beam.transforms.window import GlobalWindows
+from apache_beam.transforms.window import GlobalWindow, GlobalWindows, TimestampedValue
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from transforms.clean.stories import stable_id
@@ -67,6 +67,9 @@ from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import label_id, order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
 from transforms.dedupe.index import NearDuplicateIndex
+from transforms.dedupe.fingerprint import sketch
+from transforms.dedupe.shards import (DEFAULT_SHARDS, UNKNOWN_LABEL, Decision, Probe, ShardIndex, decide,
+                                      default_horizon, home_shard, make_probe)
 from transforms.dedupe.state import frozen_root, redacted_row, remembered_rows
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, Story, safe_language
 
@@ -370,46 +373,62 @@ class StreamIndex(NearDuplicateIndex):
                              "language": language})
 
 
-class _NearDuplicates(beam.DoFn):
-    """Keyed by language. The index lives in an append-only BagState of log records (one record
-    per new story, and per story seen again at most once per TOUCH_EVERY), compacted when
-    entries expire; each worker keeps the decoded index in memory and reuses it while the
-    VERSION state still holds the token it wrote last (otherwise — another worker, a retried
-    bundle — it replays the log). So a bundle costs what its stories cost, not the index size."""
+def _decided_row(story: Story, probe: Probe, decision: Decision) -> Optional[dict]:
+    """The state row of a story just decided, through StreamIndex (meta_record, state_row), so
+    the rows the sharded path writes are the ones StreamIndex defines."""
+    index = StreamIndex()
+    index.apply(("add", story.story_id, probe.first, probe.first, decision.root, sketch(probe.full), probe.n,
+                 probe.keys, probe.ckey, story.feed_agency, probe.feed, probe.facts))
+    if decision.root != story.story_id:
+        index.apply(("meta", decision.root, frozen_root(decision.root_label) if decision.root_label != UNKNOWN_LABEL
+                     else UNKNOWN_ROOT_KEY + decision.root, None, story.language))
+    index.apply(index.meta_record(story))
+    return index.state_row(story.story_id)
+
+
+class _Shards(beam.DoFn):
+    """Keyed by (language, shard): the home stories of one shard (ShardIndex, shards.py) in an
+    append-only BagState of log records, compacted when entries expire, cached decoded on the
+    worker while the VERSION state holds the token it wrote last (otherwise the log is
+    replayed). Answers every story's query, inserts the stories homed here, and sends the
+    answers (keyed by the story's home shard) to _Decide; ticks pass through."""
 
     LOG = userstate.BagStateSpec("log", PickleCoder())
     VERSION = userstate.ReadModifyWriteStateSpec("version", PickleCoder())
     CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
 
-    def __init__(self, window_days: float, threshold: float, state_dir: Optional[str] = None, token: str = ""):
+    def __init__(self, window_days: float, threshold: float, shards: int, settle: float,
+                 state_dir: Optional[str] = None, token: str = ""):
         self._window_s = float(window_days) * DAY
         self._threshold = threshold
+        self._shards, self._settle = int(shards), float(settle)
+        self._horizon = default_horizon(settle)
         self._state_dir, self._token = state_dir, token
         self._remembered: dict = {}
         self._slack = max(3600.0, self._window_s / 20)     # expiry is batched by this much
         self._touch_every = min(3600.0, self._window_s / 20)
-        self._cache: Dict[str, Tuple[str, NearDuplicateIndex]] = {}
+        self._cache: Dict[Any, Tuple[str, ShardIndex]] = {}
         self._expired = Metrics.counter("stream_dedupe", "index_expired")
         self._freed = Metrics.counter("stream_dedupe", "index_freed_by_timer")
         self._rebuilt = Metrics.counter("stream_dedupe", "index_replayed")
         self._seeded = Metrics.counter("stream_dedupe", "index_seeded_from_state")
-        self._canonical = Metrics.counter("stream_dedupe", "canonical")
-        self._duplicates = Metrics.counter("stream_dedupe", "duplicates")
 
     def setup(self):
         self._remembered = remembered_snapshot(self._state_dir, self._token)
 
-    def _load(self, key: str, log_state, version_state, when: Optional[float] = None) -> StreamIndex:
+    def _load(self, key, log_state, version_state, when: Optional[float] = None) -> ShardIndex:
         cached = self._cache.pop(key, None)   # back in the cache only once saved: an exception
         version = version_state.read()        # in between leaves no half-updated index behind
         if cached is not None and version is not None and cached[0] == version:
             return cached[1]
-        index = StreamIndex()
+        index = ShardIndex()
         records = list(log_state.read())
         if not records and version is None and when is not None:
-            # This language's first story of the stream: start from what earlier runs remember.
+            # This shard's first message of the stream: its stories that earlier runs remember.
+            language, j = _shard_of(key)
             for row in self._remembered.values():
-                if row.get("language") in (None, key) and when - _row_seen(row) <= self._window_s:
+                if (row.get("language") in (None, language) and home_shard(row["story_id"], self._shards) == j
+                        and when - _row_seen(row) <= self._window_s):
                     for record in StreamIndex.seed_records(row):
                         log_state.add(record)
                         index.apply(record)
@@ -419,55 +438,63 @@ class _NearDuplicates(beam.DoFn):
         self._rebuilt.inc()
         return index
 
-    def _save(self, key: str, index: NearDuplicateIndex, version_state) -> None:
+    def _save(self, key, index: ShardIndex, version_state) -> None:
         token = uuid.uuid4().hex
         version_state.write(token)
         self._cache[key] = (token, index)
 
     @staticmethod
-    def _compact(index: NearDuplicateIndex, log_state) -> None:
+    def _compact(index: ShardIndex, log_state) -> None:
         log_state.clear()
         for record in index.records():
             log_state.add(record)
 
     def process(self, element, log_state=beam.DoFn.StateParam(LOG),
                 version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
-        key, (story, exact_of, ordered) = element
-        when = epoch(story.fetched_at)
+        key, message = element
+        kind = message[0]
+        language, j = _shard_of(key)
+        if kind == "tick":
+            yield str(j), message
+            return
+        story = message[1]
+        when = epoch(story.fetched_at) if kind == "touch" else message[2].first
         index = self._load(key, log_state, version_state, when)
         index.newest = max(index.newest, when)
         if index.oldest < index.newest - self._window_s - self._slack:     # batched expiry
-            gone = index.expire(index.newest - self._window_s)
+            gone = index.expire(index.newest - self._window_s, index.newest - self._horizon)
             self._compact(index, log_state)
             for sid in gone:
                 self._expired.inc()
                 yield beam.pvalue.TaggedOutput("freed", ("index_on_arrival", sid))
-        if story.disposition == ALREADY_SEEN:
+        if kind == "touch":
             root, record = index.touch(story.story_id, when, self._touch_every)
-            story.cluster_id = root or story.cluster_id or story.story_id
             records = [record] if record is not None else []
+            e = index.entries.get(story.story_id)
+            add = (("add", story.story_id, e[0], e[1], e[2], e[3], e[4], e[5], e[6], story.feed_agency, e[7], e[8])
+                   if record is not None and e is not None else None)
+            yield str(j), ("touch", story, root, add, index.meta.get(story.story_id))
         else:
-            records, events = index.arrive(story, exact_of, ordered, when, self._window_s, self._threshold,
-                                           story.fetched_at or _dt.datetime.now(UTC), self._token)
-            yield from events      # decisions too: written in the unit of the story that caused them
-            (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
+            probe = message[2]
+            records, answer, others = index.receive(probe, kind == "home", self._window_s, self._threshold,
+                                                    self._settle, self._horizon)
+            yield str(probe.home), ("answer", probe.sid, answer, story if kind == "home" else None,
+                               probe if kind == "home" else None)
+            for report in others:
+                yield str(home_shard(report.query, self._shards)), ("reverse", report)
         for record in records:
             log_state.add(record)
-        if records:                 # what the next run (batch or stream) remembers of this story
-            row = index.state_row(story.story_id)
-            if row is not None:       # main output too: written in the same unit as the story
-                yield row
         self._save(key, index, version_state)
         if len(index):
             cleanup.set(_timer_time(index.oldest + self._window_s))
-        yield story
 
     @userstate.on_timer(CLEANUP)
     def on_cleanup(self, key=beam.DoFn.KeyParam, fired=beam.DoFn.TimestampParam,
                    log_state=beam.DoFn.StateParam(LOG), version_state=beam.DoFn.StateParam(VERSION),
                    cleanup=beam.DoFn.TimerParam(CLEANUP)):
         index = self._load(key, log_state, version_state)
-        freed = index.expire(cleanup_reference(index.newest, float(fired)) - self._window_s)
+        reference = cleanup_reference(index.newest, float(fired))
+        freed = index.expire(reference - self._window_s, reference - self._horizon)
         if not freed:      # early (or nothing due): the next arrival sets the timer again
             self._cache[key] = (version_state.read(), index)
             return
@@ -484,11 +511,211 @@ class _NearDuplicates(beam.DoFn):
             self._cache.pop(key, None)
 
 
+class _Decide(beam.DoFn):
+    """Keyed by home shard: gathers each story's S answers (counted) and the reverse reports of
+    later arrivals, holds it until its fetch time + settle is at or before this key's "now" (the
+    newest fetch time or tick it has seen), then decides (shards.decide) and emits the story, its
+    state row and its cluster events. Released on the next message for the key (answers, ticks
+    that every poll round's first story sends to every shard) and, at the end of the stream, by
+    an event-time timer at the end of the global window. Also keeps each decided story's root (a
+    log in a BagState, compacted as it expires) for the state rows of stories seen again."""
+
+    PENDING = userstate.ReadModifyWriteStateSpec("pending", PickleCoder())
+    ROOTS = userstate.BagStateSpec("roots", PickleCoder())
+    ROOTS_ADDED = userstate.ReadModifyWriteStateSpec("roots_added", PickleCoder())
+    RELEASE = userstate.TimerSpec("release", userstate.TimeDomain.WATERMARK)
+    END = userstate.TimerSpec("end", userstate.TimeDomain.WATERMARK)
+
+    def __init__(self, window_days: float, shards: int, settle: float, state_dir: Optional[str] = None,
+                 token: str = ""):
+        self._window_s = float(window_days) * DAY
+        self._shards, self._settle = int(shards), float(settle)
+        self._horizon = default_horizon(settle)
+        self._state_dir, self._token = state_dir, token
+        self._remembered: dict = {}
+        self._canonical = Metrics.counter("stream_dedupe", "canonical")
+        self._duplicates = Metrics.counter("stream_dedupe", "duplicates")
+        self._held = Metrics.distribution("stream_dedupe", "pending_stories")
+
+    def setup(self):
+        self._remembered = remembered_snapshot(self._state_dir, self._token)
+
+    def process(self, element, pending_state=beam.DoFn.StateParam(PENDING), roots=beam.DoFn.StateParam(ROOTS),
+                added=beam.DoFn.StateParam(ROOTS_ADDED), release=beam.DoFn.TimerParam(RELEASE),
+                end=beam.DoFn.TimerParam(END)):
+        key, message = element
+        kind = message[0]
+        pending = pending_state.read() or {"now": 0.0, "stories": {}}
+        stories = pending["stories"]
+        if kind == "tick":
+            pending["now"] = max(pending["now"], message[1])
+        elif kind == "answer":
+            _, sid, answer, story, probe = message
+            held = stories.setdefault(sid, {"story": None, "probe": None, "count": 0, "reports": []})
+            held["count"] += 1
+            held["reports"] += answer
+            if story is not None:
+                held["story"], held["probe"] = story, probe
+                pending["now"] = max(pending["now"], probe.first)
+        elif kind == "reverse":
+            report = message[1]
+            held = stories.setdefault(report.query, {"story": None, "probe": None, "count": 0, "reports": []})
+            held["reports"].append(report)
+            held.setdefault("since", report.match_first)
+        elif kind == "touch":
+            yield from self._touch(key, message, roots)
+        decided = self._release(pending, pending["now"])
+        for story, probe, decision in decided:
+            yield from self._emit(story, probe, decision, roots, added, pending["now"])
+        if decided or kind != "touch":
+            pending_state.write(pending)
+        self._held.update(len(stories))
+        self._arm(stories, release, end)
+
+    def _arm(self, stories: dict, release, end) -> None:
+        due = [h["probe"].first + self._settle for h in stories.values() if h["probe"] is not None]
+        if due:
+            release.set(_timer_time(min(due)))
+        if stories:
+            end.set(GlobalWindow().max_timestamp())
+
+    @userstate.on_timer(RELEASE)
+    def on_release(self, fired=beam.DoFn.TimestampParam, pending_state=beam.DoFn.StateParam(PENDING),
+                   roots=beam.DoFn.StateParam(ROOTS), added=beam.DoFn.StateParam(ROOTS_ADDED),
+                   release=beam.DoFn.TimerParam(RELEASE), end=beam.DoFn.TimerParam(END)):
+        """The watermark passed a held story's settle time (no later message came for this key).
+        Compared with the wall clock too, as the cleanup timers: a runner firing event-time
+        timers early (the FnApiRunner, after every bundle) releases nothing before its time."""
+        pending = pending_state.read()
+        if not pending or not pending["stories"]:
+            return
+        reference = cleanup_reference(pending["now"], float(fired) - 1)
+        decided = self._release(pending, reference)
+        for story, probe, decision in decided:
+            yield from self._emit(story, probe, decision, roots, added, pending["now"])
+        if decided:
+            pending_state.write(pending)
+            self._arm(pending["stories"], release, end)
+
+    def _release(self, pending: dict, now: float) -> list:
+        out = []
+        stories = pending["stories"]
+        for sid in list(stories):
+            held = stories[sid]
+            probe = held["probe"]
+            if probe is None:      # only reverse reports: the story was decided before they came
+                if held.get("since", now) < now - self._horizon - self._settle:
+                    del stories[sid]
+                continue
+            if (held["count"] >= self._shards or now == float("inf")) and probe.first + self._settle <= now:
+                story = held["story"]
+                decision = decide(story, probe, held["reports"], self._settle,
+                                  story.fetched_at or _dt.datetime.now(UTC), self._token)
+                out.append((story, probe, decision))
+                del stories[sid]
+        return out
+
+    def _emit(self, story, probe, decision, roots, added, now):
+        (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
+        yield from decision.events           # written in the unit of the story that caused them
+        row = _decided_row(story, probe, decision)
+        if row is not None:
+            yield row
+            roots.add((story.story_id, decision.root, row["root_key"], probe.first))
+            count = (added.read() or 0) + 1
+            if count >= 1000:                 # compact: drop the roots that left the window
+                live = [r for r in roots.read() if r[3] >= now - self._window_s]
+                roots.clear()
+                for r in live:
+                    roots.add(r)
+                count = 0
+            added.write(count)
+        yield story
+
+    def _touch(self, key, message, roots):
+        """A story seen again: its state row (when its shard logged the sighting) with the root
+        this key decided for it (or the state's, for a story an earlier run remembers)."""
+        _, story, hint, add, meta = message
+        story.cluster_id = hint or story.cluster_id or story.story_id
+        if add is not None:
+            mine = next((r for r in roots.read() if r[0] == story.story_id), None)
+            if mine is None and story.story_id in self._remembered:
+                row = self._remembered[story.story_id]
+                mine = (story.story_id, label_id(row["root_key"]), row["root_key"], 0.0)
+            index = StreamIndex()
+            if mine is not None:
+                story.cluster_id = mine[1]
+            index.apply(add[:4] + (story.cluster_id,) + add[5:])
+            if meta is not None:
+                index.apply(("meta", story.story_id) + tuple(meta))
+            if mine is not None:
+                m = index.meta.get(story.story_id)
+                index.meta[story.story_id] = ((mine[2],) + tuple(m[1:])) if m else (mine[2], story.feed_agency,
+                                                                                     story.language)
+            row = index.state_row(story.story_id)
+            if row is not None:
+                yield row
+        yield story
+
+    @userstate.on_timer(END)
+    def on_end(self, pending_state=beam.DoFn.StateParam(PENDING), roots=beam.DoFn.StateParam(ROOTS),
+               added=beam.DoFn.StateParam(ROOTS_ADDED)):
+        """The end of the stream (drain; the watermark at the end of the global window): every
+        story still held is decided with what its answers know."""
+        pending = pending_state.read()
+        if not pending or not pending["stories"]:
+            return
+        for story, probe, decision in self._release(pending, float("inf")):
+            for out in self._emit(story, probe, decision, roots, added, pending["now"]):
+                # at the story's own time: not behind the watermark of what reads the decisions
+                yield TimestampedValue(out, probe.first + self._settle)
+        pending_state.write(pending)
+
+
+def shard_key(language: str, j: int) -> str:
+    """The key of one shard of one language's index ('en|3')."""
+    return f"{language}|{j}"
+
+
+def _shard_of(key: str) -> Tuple[str, int]:
+    language, j = key.rsplit("|", 1)
+    return language, int(j)
+
+
+class _FanOut(beam.DoFn):
+    """A story -> its probe to every shard of its language (home first); a story seen again ->
+    its home shard; and, when the stream's fetch time moves on (a new poll round), a tick to
+    every shard's decider so that settled stories are released."""
+
+    def __init__(self, shards: int, settle: float):
+        self._shards, self._settle = int(shards), float(settle)
+
+    def setup(self):
+        self._tick = 0.0
+
+    def process(self, element):
+        story, exact_of, ordered = element
+        language = safe_language(story.language)
+        when = epoch(story.fetched_at)
+        if self._settle > 0 and when > self._tick:
+            self._tick = when
+            for j in range(self._shards):
+                yield shard_key(language, j), ("tick", when)
+        if story.disposition == ALREADY_SEEN:
+            yield shard_key(language, home_shard(story.story_id, self._shards)), ("touch", story)
+            return
+        probe = make_probe(story, exact_of, ordered, when, self._shards)
+        yield shard_key(language, probe.home), ("home", story, probe)
+        for j in range(self._shards):
+            if j != probe.home:
+                yield shard_key(language, j), ("probe", None, probe)
+
+
 # --------------------------------------------------------------------------- the transform
 
 class StreamDedupe(beam.PTransform):
     """Story -> {'stories': the same stories with disposition, cluster_id, duplicate_of,
-    similarity and inferred agencies, decided on arrival (see the module docstring), in the
+    similarity and inferred agencies, decided once settled (see the module docstring), in the
     global window with their timestamps kept; 'freed': (stage, story_id) for every state entry
     forgotten ('identity' and 'index' by cleanup timers, 'index_on_arrival' on arrival);
     'state_rows': a state row (dedupe/state.py STATE_SCHEMA) for every story decided or seen
@@ -497,16 +724,22 @@ class StreamDedupe(beam.PTransform):
     PCollection, straight from the deciding step, for WriteUnits (a Flatten there would hold
     its elements until the stream ends on the local runner, measured)}.
 
+    `shards`: the near-duplicate index of a language is split over this many keys (shards.py);
+    `settle_seconds`: how long a story is held so that later arrivals of its poll round are
+    ordered before it as batch orders them (0: decided as soon as its answers are in).
     With `state_dir`, the stream starts from what earlier runs remember there (the current
     generation and the deltas after it, read once per worker; `token` names the stream)."""
 
     def __init__(self, window_days: float = 7.0, threshold: float = CONTAINMENT,
-                 feed_memory: int = FEED_MEMORY, state_dir: Optional[str] = None, token: str = ""):
+                 feed_memory: int = FEED_MEMORY, state_dir: Optional[str] = None, token: str = "",
+                 shards: int = DEFAULT_SHARDS, settle_seconds: float = 0.0):
         super().__init__()
         self._window_days = window_days
         self._threshold = threshold
         self._feed_memory = feed_memory
         self._state_dir, self._token = state_dir, token
+        self._shards = max(1, int(shards))
+        self._settle = max(0.0, float(settle_seconds))
 
     def expand(self, stories):
         identity = (stories
@@ -514,21 +747,25 @@ class StreamDedupe(beam.PTransform):
                     | "KeyById" >> beam.Map(lambda s: (s.story_id, s)).with_output_types(Tuple[str, Any])
                     | "Identity" >> beam.ParDo(_Identity(self._window_days, self._state_dir, self._token)).with_outputs(
                         "freed", main="stories"))
-        near = (identity.stories
-                | "KeyByFeed" >> beam.Map(lambda t: (t[0].feed_url, t)).with_output_types(Tuple[str, Any])
-                | "Fingerprint" >> beam.ParDo(_Fingerprint(self._feed_memory))
-                | "KeyByLanguage" >> beam.Map(lambda t: (safe_language(t[0].language), t)).with_output_types(
-                    Tuple[str, Any])
-                | "NearDuplicates" >> beam.ParDo(_NearDuplicates(
-                    self._window_days, self._threshold, self._state_dir, self._token)).with_outputs(
-                    "freed", main="decisions"))
-        freed = ((identity.freed, near.freed) | "Freed" >> beam.Flatten()
+        shards = (identity.stories
+                  | "KeyByFeed" >> beam.Map(lambda t: (t[0].feed_url, t)).with_output_types(Tuple[str, Any])
+                  | "Fingerprint" >> beam.ParDo(_Fingerprint(self._feed_memory))
+                  | "FanOut" >> beam.ParDo(_FanOut(self._shards, self._settle)).with_output_types(
+                      Tuple[str, Any])
+                  | "Shards" >> beam.ParDo(_Shards(self._window_days, self._threshold, self._shards, self._settle,
+                                                   self._state_dir, self._token)).with_outputs(
+                      "freed", main="answers"))
+        near = (shards.answers
+                | "ByHomeShard" >> beam.Map(lambda kv: kv).with_output_types(Tuple[str, Any])
+                | "Decide" >> beam.ParDo(_Decide(self._window_days, self._shards, self._settle, self._state_dir,
+                                                 self._token)))
+        freed = ((identity.freed, shards.freed) | "Freed" >> beam.Flatten()
                  | "OnlyFreed" >> beam.Filter(lambda f: isinstance(f, tuple) and len(f) == 2 and f[0] in _STAGES))
-        return {"stories": near.decisions | "OnlyStories" >> beam.Filter(lambda s: isinstance(s, Story)),
+        return {"stories": near | "OnlyStories" >> beam.Filter(lambda s: isinstance(s, Story)),
                 "freed": freed,
-                "state_rows": near.decisions | "OnlyRows" >> beam.Filter(lambda r: isinstance(r, dict)),
-                "events": near.decisions | "OnlyEvents" >> beam.Filter(lambda e: isinstance(e, ClusterEvent)),
-                "decisions": near.decisions}
+                "state_rows": near | "OnlyRows" >> beam.Filter(lambda r: isinstance(r, dict)),
+                "events": near | "OnlyEvents" >> beam.Filter(lambda e: isinstance(e, ClusterEvent)),
+                "decisions": near}
 
 
 _STAGES = ("identity", "index", "index_on_arrival")
