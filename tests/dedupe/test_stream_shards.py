@@ -46,7 +46,7 @@ def run_order(order, horizon=600.0, settle=0.0):
         reports[stories[i].story_id] += answer
         for r in others:
             reports[r.query].append(r)
-    for s, p in zip(stories, probes):
+    for s, p in zip(stories, probes, strict=True):
         decide(s, p, reports[s.story_id], settle, T0)
     return stories
 

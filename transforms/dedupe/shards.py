@@ -172,6 +172,16 @@ class ShardIndex(NearDuplicateIndex):
             probe = record[1]
             self.recent.pop(probe.sid, None)
             self.recent[probe.sid] = probe
+        elif kind == "hint":
+            _, sid, root = record
+            e = self.entries.get(sid)
+            if e is not None:
+                old = e[2]
+                for other in self.entries.values():
+                    if other[2] == old:
+                        other[2] = root
+                if old in self.agencies:
+                    self.agencies[root] = sorted(set(self.agencies.get(root, ())) | set(self.agencies.pop(old)))
         elif kind == "origin":
             pass
         else:
@@ -277,6 +287,12 @@ class ShardIndex(NearDuplicateIndex):
             records.append(("alias", probe.sid, probe.first, target, probe.keys, probe.ckey))
         for r in matches:
             e = self.entries[r.match]
+            nodes = _nodes_of(probe, [r])
+            if cluster_root(nodes, settle, [probe.sid, e[2]])[0] == probe.sid:
+                # a later arrival within the settle time that ranks first: the entry's decider
+                # makes it the root (the same rule, over the same pair), so the hint follows
+                records.append(("label", probe.sid, probe.label, probe.first))
+                records.append(("hint", r.match, probe.sid))
             if abs(probe.first - e[1]) <= settle:     # the entry's story may still be deciding
                 link = Link(r.link.rule, r.link.containment_reverse, r.link.containment)
                 others.append(Report(r.match, REVERSE, probe.sid, probe.first, probe.label, probe.sid,
@@ -484,8 +500,9 @@ class ShardedReplay:
     def shard(self, language: str, j: int) -> ShardIndex:
         return self.index.setdefault((language, j), ShardIndex())
 
-    def arrive(self, story: Story, exact_of, ordered, when: float, language: str = "en") -> List[Story]:
-        """Returns the stories decided by this arrival (those settled by its time)."""
+    def arrive(self, story: Story, exact_of, ordered, when: float, language: str = "en") -> list:
+        """Returns (story, probe, decision) of the stories decided by this arrival (those settled
+        by its time)."""
         probe = make_probe(story, exact_of, ordered, when, self.shards)
         order = [probe.home] + [j for j in range(self.shards) if j != probe.home]
         reports: List[Report] = []
@@ -502,7 +519,7 @@ class ShardedReplay:
         self.pending[story.story_id] = (story, probe, reports)
         return self.release(when)
 
-    def release(self, now: float) -> List[Story]:
+    def release(self, now: float) -> list:
         out = []
         for sid in [s for s, (_, p, _) in self.pending.items() if p.first + self.settle <= now]:
             story, probe, reports = self.pending.pop(sid)
@@ -510,11 +527,11 @@ class ShardedReplay:
                               story.fetched_at or _dt.datetime.fromtimestamp(probe.first, _dt.timezone.utc),
                               self.run_id)
             self.events += decision.events
-            out.append(story)
-        self.decided += out
+            out.append((story, probe, decision))
+        self.decided += [story for story, _, _ in out]
         return out
 
-    def finish(self) -> List[Story]:
+    def finish(self) -> list:
         return self.release(float("inf"))
 
     def largest_shard(self) -> int:

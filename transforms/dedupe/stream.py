@@ -73,7 +73,8 @@ from transforms.dedupe.shards import (DEFAULT_SHARDS, UNKNOWN_LABEL, Decision, P
 from transforms.dedupe.state import frozen_root, redacted_row, remembered_rows
 from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, Story, safe_language
 
-__all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "identity_step", "remembered_snapshot"]
+__all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "decided_row", "identity_step", "remembered_snapshot",
+           "shard_key"]
 
 FEED_MEMORY = 64          # stories per feed whose paragraphs are remembered (boilerplate)
 DAY = 86400.0
@@ -373,7 +374,7 @@ class StreamIndex(NearDuplicateIndex):
                              "language": language})
 
 
-def _decided_row(story: Story, probe: Probe, decision: Decision) -> Optional[dict]:
+def decided_row(story: Story, probe: Probe, decision: Decision) -> Optional[dict]:
     """The state row of a story just decided, through StreamIndex (meta_record, state_row), so
     the rows the sharded path writes are the ones StreamIndex defines."""
     index = StreamIndex()
@@ -618,7 +619,7 @@ class _Decide(beam.DoFn):
     def _emit(self, story, probe, decision, roots, added, now):
         (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
         yield from decision.events           # written in the unit of the story that caused them
-        row = _decided_row(story, probe, decision)
+        row = decided_row(story, probe, decision)
         if row is not None:
             yield row
             roots.add((story.story_id, decision.root, row["root_key"], probe.first))
