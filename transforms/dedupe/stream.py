@@ -1,8 +1,10 @@
-"""StreamDedupe: exact and near-duplicate dedupe while streaming, decided on arrival.
+"""StreamDedupe: exact and near-duplicate dedupe while streaming, decided once settled.
 
     Story ─Identity (state keyed by story_id)─► first sighting | re-poll (already seen) | exact copy
           ─Fingerprint (state keyed by feed)─► shingles without the feed's boilerplate
-          ─NearDuplicates (state keyed by language)─► canonical | duplicate (duplicate_of, similarity)
+          ─FanOut─► the story's probe to the S shards of its language (and a tick per poll round)
+          ─Shards (state keyed by language|shard)─► answers: the verified candidates held there
+          ─Decide (state keyed by home shard)─► canonical | duplicate (duplicate_of, similarity)
 
 Every story that goes in comes out once, with its disposition, in the global window.
 
@@ -15,34 +17,31 @@ Fingerprint, keyed by feed: the batch pipeline removes paragraphs a feed repeats
 of its stories (site chrome) before shingling; here each feed remembers the paragraph hashes of
 its last FEED_MEMORY stories, so the same paragraphs are removed (from the second story on).
 
-NearDuplicates, keyed by language (a reprint has its original's language): an index of the
-stories of the dedupe window — bottom-k sketch, LSH keys, content key, facts, first- and
-last-seen times, cluster root. A new story looks its keys up and verifies the candidates with
-the batch decision core (`rules.verify`: containment both ways, the same-feed rule) and joins
-the cluster of the earliest-seen root it matches (an earlier run's story ranks first, as in
-batch), else starts its own. At a language's first story the index is seeded from the state
-(the current generation and the stream deltas after it), and each decision leaves a state row
-in the output, committed with the story's row (transforms/write/units.py).
+Near duplicates, sharded (shards.py has the design: why no key holds a language, the crossing
+check that makes concurrent near-duplicates on two shards meet, roots resolved lazily through
+aliases, the settle time). Shards, keyed by language|shard, hold the stories of the dedupe window
+whose home shard (crc32(story_id) % S) it is — bottom-k sketch, LSH keys, content key, facts,
+first- and last-seen times, root hint — and answer every story's probe with the batch decision
+core (`rules.verify`: containment both ways, the same-feed rule). Decide, keyed by home shard,
+counts a story's S answers, holds it for the settle time and decides by the batch order (an
+earlier run's story first, then the earliest arrival, and among arrivals within the settle time
+the agency's own item first, then the earliest published). At a shard's first message it is
+seeded from the state (the current generation and the stream deltas after it) with its own
+stories, and each decision leaves a state row in the output, committed with the story's row
+(transforms/write/units.py).
 
-Later changes are written, not lost (events.py, the same rules as batch): a story that matches
-two clusters merges them (a `merged` event; the cluster's later members carry the winner's
-id), and a member that ranks before its cluster's origin (the agency's own item arriving after
-its reprint, or an earlier publication) makes an `origin` event. Rows already written are never
-rewritten: a reader applies the events (README, "Cluster events").
+Later changes are written, not lost (events.py, the same rules as batch): a story whose answers
+know two clusters merges them (a `merged` event), and a member that ranks before its cluster's
+known origin (the agency's own item arriving after the settle time, or an earlier publication)
+makes an `origin` event. Rows already written are never rewritten: a reader applies the events
+(README, "Cluster events").
 
 Time and memory. "Now" is the fetch time of the arriving story (wall clock at the poll). An
 entry seen last more than `window_days` before it is ignored on arrival (correctness) and
-removed when the language's newest fetch time has moved past it. Event-time timers only free
-memory: a timer callback removes entries older than max(newest fetch time seen,
-min(timer time, wall clock)) minus the window, so a timer that fires early (the FnApiRunner
-fires event-time timers after every bundle) removes nothing that is still live.
-
-Differences from the batch Dedupe (also in docs/streaming.md):
-- the row of the first story to arrive says canonical; when the agency's own item or an earlier
-  publication arrives later, an `origin` event names it (batch orders a run's stories first);
-- `agencies_inferred` comes from the cluster as known on arrival (later agency items of the
-  cluster do not update rows already written);
-- remembered stories are compared through their bottom-k sketch (as batch cross-run state is).
+removed when the shard's newest fetch time has moved past it. Event-time timers only free
+memory or release held stories: a timer callback compares with max(newest fetch time seen,
+min(timer time, wall clock)), so a timer that fires early (the FnApiRunner fires event-time
+timers after every bundle) removes or releases nothing before its time.
 """
 from __future__ import annotations
 
