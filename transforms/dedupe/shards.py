@@ -58,7 +58,7 @@ from transforms.dedupe.candidates import content_key
 from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity, sketch
-from transforms.dedupe.index import MAX_VERIFY, NearDuplicateIndex
+from transforms.dedupe.index import BUCKET_SCAN, MAX_VERIFY, NearDuplicateIndex
 from transforms.dedupe.rules import (CONTENT_HASH, Link, Side, candidate_keys, containments, exact_rule,
                                      label_id, story_facts, verify)
 from transforms.records import CANONICAL, DUPLICATE, Story
@@ -260,7 +260,9 @@ class ShardIndex(NearDuplicateIndex):
                     out.append(self._report(probe.sid, MATCH, sid, found))
         seen = set()
         for key in ([probe.ckey] if probe.ckey else []) + list(probe.keys):
-            for sid in self.alias_buckets.get(key, ()):
+            members = self.alias_buckets.get(key) or []      # as entry buckets: at most 2 x BUCKET_SCAN
+            scan = members if len(members) <= 2 * BUCKET_SCAN else members[:BUCKET_SCAN] + members[-BUCKET_SCAN:]
+            for sid in scan:
                 a = self.aliases[sid]
                 if sid in seen or sid == probe.sid or a[0] < oldest:
                     continue
