@@ -300,8 +300,9 @@ class StreamIndex(NearDuplicateIndex):
 
     def arrive(self, story: Story, exact_of: Optional[str], ordered, when: float, window_s: float,
                threshold: float, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
-        """A new story's whole decision, as _NearDuplicates makes it (and the benchmarks replay
-        it): `decide`, its meta record, its cluster changes. Returns (log records, events)."""
+        """A new story's whole decision in one unsharded index (kept for its callers; the stream
+        decides with the sharded path, shards.py): `decide`, its meta record, its cluster changes.
+        Returns (log records, events)."""
         record = self.decide(story, exact_of, ordered, when, window_s, threshold)
         meta = self.meta_record(story)
         self.apply(meta)
