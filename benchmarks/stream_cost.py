@@ -6,7 +6,8 @@ Pushes generated stories (benchmarks/reprints, with length-skewed copies and sam
 updates) through the streaming decision path in publication order — per feed boilerplate memory
 (`fingerprint_step`), then the sharded path's plain-Python pieces (`shards.ShardedReplay`: the
 probe to every one of `--shards` shards with the batched expiry `_Shards` does, the decision
-once settled) — spread evenly over `--days` days, and reports the CPU time per story for each
+once settled), then the cluster step's (`clusters.ClusterReplay`: versions and provenance
+against the cluster's members, the state row completed) — spread evenly over `--days` days, and reports the CPU time per story for each
 day: the index grows for `--window` days and then holds, so a flat cost per story from one day
 to the next is what "cost does not grow with the window" means. `largest shard` is the entries
 the fullest shard holds (the memory of one key).
@@ -23,6 +24,7 @@ import time
 
 from benchmarks.dedupe_eval import item_to_story
 from benchmarks.reprints import generate
+from transforms.dedupe.clusters import ClusterReplay, complete_row
 from transforms.dedupe.shards import DEFAULT_SHARDS, ShardedReplay
 from transforms.dedupe.stream import DAY, decided_row, epoch, fingerprint_step
 from transforms.records import UTC
@@ -38,6 +40,7 @@ def measure(originals: int, days: int, window_days: float, seed: int, shards: in
     for k, s in enumerate(stories):                # publication order, spread evenly over the days
         s.fetched_at = s.published = START + _dt.timedelta(seconds=k * step)
     replay, recent = ShardedReplay(shards=shards, settle=settle, window_s=window_days * DAY), {}
+    clusters = ClusterReplay(window_s=window_days * DAY)
     per_day = collections.defaultdict(lambda: [0.0, 0])
     sizes, largest = {}, {}
     for s in stories:
@@ -45,7 +48,8 @@ def measure(originals: int, days: int, window_days: float, seed: int, shards: in
         when = epoch(s.fetched_at)
         ordered = fingerprint_step(recent.setdefault(s.feed_url, collections.OrderedDict()), s)
         for story, probe, decision in replay.arrive(s, None, ordered, when):
-            decided_row(story, probe, decision)          # what _Decide writes to the state
+            columns, _ = clusters.settle(story, probe.exact_of, probe.first)     # what _Clusters adds
+            complete_row(decided_row(story, probe, decision), columns)          # the state row written
         day = int((when - START.timestamp()) // DAY)
         per_day[day][0] += time.process_time() - t0
         per_day[day][1] += 1
