@@ -4,7 +4,14 @@ version linked with the `version` rule, and a stale reprint decided after the ne
 import datetime as _dt
 
 from tests.dedupe.test_stream import QUAKE, T0, story
-from transforms.dedupe.clusters import ClusterMemory, ClusterReplay, group_by_root, seed_records, settle, touch
+from transforms.dedupe.clusters import (
+    ClusterMemory,
+    ClusterReplay,
+    group_by_root,
+    seed_records,
+    settle,
+    touch,
+)
 from transforms.dedupe.rules import VERSION
 from transforms.records import CANONICAL, DUPLICATE
 

@@ -21,12 +21,23 @@ provenance's README says of merges).
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Dict, Iterable, List, Optional, Tuple
+from collections.abc import Iterable
 
 from transforms.dedupe.rules import label_id
 from transforms.dedupe.state import redacted_row
-from transforms.dedupe.versions import VERSION_RULE, VersionInfo, info_of_row, resolve_cluster, state_columns
-from transforms.provenance.alignment import Copy, copy_columns, copy_of_row, copy_of_story
+from transforms.dedupe.versions import (
+    VERSION_RULE,
+    VersionInfo,
+    info_of_row,
+    resolve_cluster,
+    state_columns,
+)
+from transforms.provenance.alignment import (
+    Copy,
+    copy_columns,
+    copy_of_row,
+    copy_of_story,
+)
 from transforms.provenance.rows import cluster_rows
 from transforms.records import ProvenanceRow, Story
 
@@ -50,7 +61,7 @@ class ClusterMemory:
     """One cluster's members: sid -> [last seen, version columns, VersionInfo, Copy or None]."""
 
     def __init__(self):
-        self.members: Dict[str, list] = {}
+        self.members: dict[str, list] = {}
         self.oldest = float("inf")
         self.newest = 0.0
 
@@ -76,10 +87,10 @@ class ClusterMemory:
         self.oldest = min(self.oldest, seen)
         self.newest = max(self.newest, seen)
 
-    def records(self) -> List[tuple]:
+    def records(self) -> list[tuple]:
         return [("member", sid, m[0], m[1], m[3]) for sid, m in self.members.items()]
 
-    def expire(self, before: float) -> List[str]:
+    def expire(self, before: float) -> list[str]:
         """Forget the members last seen before `before`; returns their ids."""
         if self.oldest >= before:
             return []
@@ -89,13 +100,13 @@ class ClusterMemory:
         self.oldest = min((m[0] for m in self.members.values()), default=float("inf"))
         return gone
 
-    def known_versions(self, sid: str) -> List[VersionInfo]:
+    def known_versions(self, sid: str) -> list[VersionInfo]:
         return [m[2] for other, m in self.members.items() if other != sid]
 
-    def copies(self, sid: str) -> List[Copy]:
+    def copies(self, sid: str) -> list[Copy]:
         return [m[3] for other, m in sorted(self.members.items()) if other != sid and m[3] is not None]
 
-    def columns(self, sid: str) -> Optional[dict]:
+    def columns(self, sid: str) -> dict | None:
         """The provenance and version columns of a member's state row (None: not a member)."""
         m = self.members.get(sid)
         if m is None:
@@ -104,29 +115,29 @@ class ClusterMemory:
         return dict(prov, **m[1])
 
 
-def complete_row(row: Optional[dict], columns: Optional[dict]) -> Optional[dict]:
+def complete_row(row: dict | None, columns: dict | None) -> dict | None:
     """A state row (provenance columns null, no version columns) with its cluster's columns."""
     if row is None or columns is None:
         return row
     return redacted_row(dict(row, **columns))
 
 
-def seed_records(row: dict) -> List[tuple]:
+def seed_records(row: dict) -> list[tuple]:
     """The log record that remembers a state row of an earlier run in its cluster's memory."""
     return [("member", row["story_id"], _row_seen(row), {k: row.get(k) for k in VERSION_COLUMNS},
              copy_of_row(row))]
 
 
-def group_by_root(rows: Iterable[dict]) -> Dict[str, List[dict]]:
+def group_by_root(rows: Iterable[dict]) -> dict[str, list[dict]]:
     """Remembered state rows by the cluster their root key names (the key of their memory)."""
-    out: Dict[str, List[dict]] = {}
+    out: dict[str, list[dict]] = {}
     for row in rows:
         out.setdefault(label_id(row["root_key"]), []).append(row)
     return out
 
 
-def settle(memory: ClusterMemory, story: Story, exact_of: Optional[str], when: float, at: _dt.datetime,
-           run_id: str = "") -> Tuple[List[tuple], dict, List[ProvenanceRow]]:
+def settle(memory: ClusterMemory, story: Story, exact_of: str | None, when: float, at: _dt.datetime,
+           run_id: str = "") -> tuple[list[tuple], dict, list[ProvenanceRow]]:
     """A decided story in its cluster: sets version, previous_story_id, version_of, stale (and
     link_rule VERSION for a new version of an identity linked to its previous version); returns
     (log records, the provenance and version columns of its state row, its cluster's provenance
@@ -143,7 +154,7 @@ def settle(memory: ClusterMemory, story: Story, exact_of: Optional[str], when: f
     return [record], memory.columns(sid), rows
 
 
-def touch(memory: ClusterMemory, sid: str, when: float) -> Tuple[List[tuple], Optional[dict]]:
+def touch(memory: ClusterMemory, sid: str, when: float) -> tuple[list[tuple], dict | None]:
     """A story seen again: (log records, its state row's provenance and version columns, or None
     when the memory does not know it)."""
     if sid not in memory.members:
@@ -159,9 +170,9 @@ class ClusterReplay:
 
     def __init__(self, window_s: float = 7 * 86400.0, remembered: Iterable[dict] = (), run_id: str = ""):
         self.window_s, self.run_id = window_s, run_id
-        self.memories: Dict[str, ClusterMemory] = {}
+        self.memories: dict[str, ClusterMemory] = {}
         self.seeds = group_by_root(remembered)
-        self.rows: List[ProvenanceRow] = []
+        self.rows: list[ProvenanceRow] = []
 
     def memory(self, key: str, when: float) -> ClusterMemory:
         memory = self.memories.get(key)
@@ -174,12 +185,12 @@ class ClusterReplay:
         memory.expire(when - self.window_s)
         return memory
 
-    def settle(self, story: Story, exact_of: Optional[str], when: float,
-               at: Optional[_dt.datetime] = None) -> Tuple[dict, List[ProvenanceRow]]:
-        at = at or story.fetched_at or _dt.datetime.fromtimestamp(when, _dt.timezone.utc)
+    def settle(self, story: Story, exact_of: str | None, when: float,
+               at: _dt.datetime | None = None) -> tuple[dict, list[ProvenanceRow]]:
+        at = at or story.fetched_at or _dt.datetime.fromtimestamp(when, _dt.UTC)
         _, columns, rows = settle(self.memory(cluster_of(story), when), story, exact_of, when, at, self.run_id)
         self.rows += rows
         return columns, rows
 
-    def touch(self, story: Story, when: float) -> Optional[dict]:
+    def touch(self, story: Story, when: float) -> dict | None:
         return touch(self.memory(cluster_of(story), when), story.story_id, when)[1]
