@@ -81,3 +81,23 @@ def test_remembered_rows_seed_the_memory_of_their_root():
     assert got[("reprints", reprint.story_id)]["origin_story_id"] == wire.story_id
     late = ClusterReplay(window_s=HOUR / 2, remembered=[row])           # outside the window: not seeded
     assert len(late.memory(wire.story_id, (T0 + _dt.timedelta(hours=1)).timestamp())) == 0
+
+
+def test_a_new_version_within_the_settle_time_of_its_previous_one_never_becomes_its_root():
+    """Batch never sees two versions of an identity in one run (the earlier one is remembered,
+    so it ranks first); a stream can, within the settle time: the new version still ranks after."""
+    from transforms.dedupe.fingerprint import shingles
+    from transforms.dedupe.shards import ShardedReplay
+    replay = ShardedReplay(shards=4, settle=300.0)
+    v1 = story("http://wire/quake", QUAKE, "wire", T0)
+    v2 = story("http://wire/quake", EDITED, "wire", T0 + _dt.timedelta(seconds=60), published=T0)
+    v2.story_id, v2.version, v2.previous_story_id, v2.version_of = "0000-v2", 2, v1.story_id, v1.story_id
+    assert v2.story_id < v1.story_id                   # by the canonical order alone it would rank first
+    out = replay.arrive(v1, None, shingles(v1.text), T0.timestamp())
+    out += replay.arrive(v2, v1.story_id, shingles(v2.text), T0.timestamp() + 60)
+    out += replay.finish()
+    by_id = {s.story_id: s for s, _, _ in out}
+    assert by_id[v1.story_id].disposition == CANONICAL and by_id[v1.story_id].cluster_id == v1.story_id
+    assert by_id["0000-v2"].disposition == DUPLICATE and by_id["0000-v2"].duplicate_of == v1.story_id
+    assert by_id["0000-v2"].link_rule == VERSION
+    assert not replay.events                          # no merge, no origin change

@@ -59,11 +59,11 @@ from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity, sketch
 from transforms.dedupe.index import BUCKET_SCAN, MAX_VERIFY, NearDuplicateIndex
-from transforms.dedupe.rules import (CONTENT_HASH, Link, Side, candidate_keys, containments, exact_rule,
-                                     label_id, story_facts, verify)
+from transforms.dedupe.rules import (CONTENT_HASH, VERSION, Link, Side, candidate_keys, containments,
+                                     exact_rule, label_id, story_facts, verify)
 from transforms.records import CANONICAL, DUPLICATE, Story
 
-__all__ = ["DEFAULT_SHARDS", "Probe", "Report", "ShardIndex", "Decision", "decide", "cluster_root",
+__all__ = ["DEFAULT_SHARDS", "version_label", "Probe", "Report", "ShardIndex", "Decision", "decide", "cluster_root",
            "home_shard", "make_probe", "ShardedReplay", "REMEMBERED_FIRST", "UNKNOWN_LABEL",
            "default_horizon"]
 
@@ -95,11 +95,18 @@ class Probe(NamedTuple):
 
 
 def make_probe(story: Story, exact_of: Optional[str], ordered, when: float, shards: int) -> Probe:
+    """`exact_of`: the first sighting of an exact copy, or the previous version of a new version
+    of an identity (stream.identity_step): its link rule is then VERSION and its label ranks it
+    after every other story of its cluster that is not a new version (`version_label`)."""
     full = np.sort(ordered) if ordered is not None else np.zeros(0, dtype=np.uint32)
+    rule, label = None, order_key(story)
+    if exact_of is not None:
+        rule = VERSION if story.previous_story_id == exact_of else exact_rule(story)
+        if rule == VERSION:
+            label = version_label(label)
     keys = tuple(candidate_keys(ordered)) if ordered is not None else ()
-    return Probe(story.story_id, story.feed_url, float(when), order_key(story), full, int(full.size), keys,
-                 content_key(story), story_facts(story.text), exact_of,
-                 exact_rule(story) if exact_of is not None else None, story.feed_agency,
+    return Probe(story.story_id, story.feed_url, float(when), label, full, int(full.size), keys,
+                 content_key(story), story_facts(story.text), exact_of, rule, story.feed_agency,
                  home_shard(story.story_id, shards))
 
 
@@ -120,6 +127,22 @@ class Report(NamedTuple):
 
 
 MATCH, REVERSE, ALIAS = "match", "reverse", "alias"
+
+
+VERSION_LEAD = "2"            # the first field of a new version's label (an order key's is '1')
+
+
+def version_label(label: str) -> str:
+    """The label of a new version of an identity: its order key led by VERSION_LEAD, so that
+    among the arrivals within the settle time it ranks after the others (batch never has two
+    versions of an identity in one run: the earlier one is remembered, and ranks first). Every
+    decider sees the label in the reports, so all of them rank it the same way."""
+    return VERSION_LEAD + "|" + label.split("|", 1)[1]
+
+
+def _lead(label: str) -> int:
+    """Rank of a label's first field: a remembered root ('0') first, a new version last."""
+    return 0 if label.startswith("0|") else 2 if label.startswith(VERSION_LEAD + "|") else 1
 
 
 def _rest(label: str) -> str:
@@ -375,11 +398,12 @@ def _better(nodes: Dict[str, _Node], sid: str, first: float, label: str) -> None
 def cluster_root(nodes: Dict[str, _Node], settle: float, among=None) -> Tuple[str, float, str]:
     """The root of a cluster by the batch order: its earliest arrival — an earlier run's story
     first — and, among the arrivals within `settle` seconds of it, the batch canonical order
-    (the agency's own item first, then the earliest published). Returns (id, first, label)."""
+    (the agency's own item first, then the earliest published; a new version of an identity after
+    the others, `version_label`). Returns (id, first, label)."""
     ids = list(among) if among is not None else list(nodes)
     f0 = min(nodes[s].first for s in ids)
     close = [s for s in ids if nodes[s].first <= f0 + settle]
-    best = min(close, key=lambda s: ((0 if nodes[s].label.startswith("0|") else 1), _rest(nodes[s].label)
+    best = min(close, key=lambda s: (_lead(nodes[s].label), _rest(nodes[s].label)
                                      if nodes[s].label != UNKNOWN_LABEL else "~", s))
     return best, nodes[best].first, nodes[best].label
 
