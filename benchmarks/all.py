@@ -44,7 +44,7 @@ BENCHES: List[Bench] = [
           ["benchmarks.key_share", "--n", "100000"],
           ["benchmarks.key_share", "--quick"],
           [r"^stories \d+: largest key share", r"^components_residual_pairs", r"GroupByShard ",
-           r"^stream: NearDuplicates"]),
+           r"^stream: Shards", r"^stream: Decide", r"^stories \d+: largest key share over the streaming"]),
     Bench("state_growth", "state size over daily runs (README: Measured)",
           ["benchmarks.state_growth", "--days", "30", "--per-day", "200", "--window", "7"],
           ["benchmarks.state_growth", "--days", "10", "--per-day", "100", "--window", "3"],

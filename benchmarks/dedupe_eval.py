@@ -11,9 +11,10 @@ clusters against the gold labels; per reprint transform (and update edit) it rep
 of the link to the original, and per negative type the rate of false merges.
 
 --mode stream pushes the same stories, in publication order, through the streaming decision path
-(transforms/dedupe/stream.py StreamIndex.arrive: decide and cluster changes, with the fingerprints
-fingerprint_step makes per feed), as StreamDedupe's _NearDuplicates does, and scores the clusters
-a reader gets after applying the cluster events (merges followed).
+(the fingerprints fingerprint_step makes per feed, then transforms/dedupe/shards.py ShardedReplay:
+the probe to every shard, the decision once settled — what StreamDedupe's Shards and Decide steps
+run, with the default 16 shards and a 300 s settle time), and scores the clusters a reader gets
+after applying the cluster events (merges followed).
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ from transforms.clean.stories import content_hash
 from transforms.dedupe import Dedupe
 from transforms.dedupe.fingerprint import CONTAINMENT
 from transforms.dedupe.events import current_clusters
-from transforms.dedupe.stream import DAY, StreamIndex, epoch, fingerprint_step
+from transforms.dedupe.shards import DEFAULT_SHARDS, ShardedReplay
+from transforms.dedupe.stream import DAY, epoch, fingerprint_step
 from transforms.records import Story
 from transforms.clean.text import strip_chrome
 
@@ -93,26 +95,25 @@ def run_dedupe(stories_jsonl: str, out_prefix: str, threshold: float = CONTAINME
 
 
 def run_stream(stories: List[Story], threshold: float = CONTAINMENT, window_days: float = 7,
-               apply_events: bool = True) -> Dict[str, str]:
+               apply_events: bool = True, shards: int = DEFAULT_SHARDS, settle: float = 300.0) -> Dict[str, str]:
     """story_id -> cluster_id from the streaming decision path, stories in publication order:
-    StreamIndex.arrive (decide and cluster changes), as StreamDedupe's _NearDuplicates runs it; with
-    `apply_events`, the cluster ids a reader gets after applying the cluster_events table
-    (merges followed: events.current_clusters), else the ids written in the rows."""
-    index = StreamIndex()
+    the sharded path's plain-Python pieces as StreamDedupe's steps run them (shards.ShardedReplay:
+    every story's probe to its `shards` shards, home first, then the decisions of the stories
+    whose `settle` seconds have passed); with `apply_events`, the cluster ids a reader gets after
+    applying the cluster_events table (merges followed: events.current_clusters), else the ids
+    written in the rows."""
+    replay = ShardedReplay(shards=shards, settle=settle, window_s=window_days * DAY, threshold=threshold)
     recent: Dict[str, collections.OrderedDict] = {}
-    clusters = {}
-    events = []
-    rules = collections.Counter()
     for story in sorted(stories, key=lambda s: (s.fetched_at or s.published, s.story_id)):
         ordered = fingerprint_step(recent.setdefault(story.feed_url, collections.OrderedDict()), story)
-        events += index.arrive(story, None, ordered, epoch(story.fetched_at or story.published),
-                               window_days * DAY, threshold, story.fetched_at or story.published)[1]
-        clusters[story.story_id] = story.cluster_id
-        rules[str(story.link_rule)] += 1
-    run_stream.rules = dict(rules)
-    run_stream.events = collections.Counter(e.event for e in events)
+        story.fetched_at = story.fetched_at or story.published
+        replay.arrive(story, None, ordered, epoch(story.fetched_at))
+    replay.finish()
+    clusters = {s.story_id: s.cluster_id for s in replay.decided}
+    run_stream.rules = dict(collections.Counter(str(s.link_rule) for s in replay.decided))
+    run_stream.events = collections.Counter(e.event for e in replay.events)
     if apply_events:
-        current = current_clusters(events)
+        current = current_clusters(replay.events)
         clusters = {sid: current.get(c, (c, None))[0] for sid, c in clusters.items()}
     return clusters
 

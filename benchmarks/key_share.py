@@ -13,8 +13,10 @@ branch that counts the elements per key (`CombinePerKey(sum)`) and reduces the c
 step, before any combiner lifting a runner may do.
 
 The streaming StreamDedupe steps are keyed state, not shuffles of this graph; their keys
-(Identity by story id, Fingerprint by feed, NearDuplicates by language) are computed over the
-same stories in the same run.
+(Identity by story id, Fingerprint by feed, Shards by language|shard — every story's query to
+each of the DEFAULT_SHARDS shards, and its entry on its home shard —, Decide by home shard: the
+S answers of each story) are computed over the same stories in the same run. `--stream-only`
+measures these without running the batch graph.
 
 Prints one table row per step and writes the table as JSON (default bench-out/key_share.json),
 with the counter `components_residual_pairs` (label pairs the components' residual step held).
@@ -27,11 +29,13 @@ import os
 import sys
 import tempfile
 import time
-from typing import List
+from typing import List, Optional
 
 import apache_beam as beam
 from apache_beam.pipeline import PipelineVisitor
 
+from transforms.dedupe.shards import DEFAULT_SHARDS, home_shard
+from transforms.dedupe.stream import shard_key
 from transforms.records import safe_language
 
 QUICK_N = 2000
@@ -97,13 +101,19 @@ def measure_keys(pcoll, label: str, key_of=lambda kv: kv[0]):
 
 
 STREAM_KEYS = (   # the keys StreamDedupe's stateful steps use (transforms/dedupe/stream.py)
-    ("stream: Identity (story id)", lambda s: s.story_id),
-    ("stream: Fingerprint (feed)", lambda s: s.feed_url),
-    ("stream: NearDuplicates (language)", lambda s: safe_language(s.language)),
+    ("stream: Identity (story id)", lambda s: [s.story_id]),
+    ("stream: Fingerprint (feed)", lambda s: [s.feed_url]),
+    # every story's query goes to the S shards of its language; its entry lives on its home shard
+    ("stream: Shards (language|shard)", lambda s: [shard_key(safe_language(s.language), j)
+                                                   for j in range(DEFAULT_SHARDS)]),
+    ("stream: Shards, entries held (home shard)", lambda s: [shard_key(safe_language(s.language),
+                                                                       home_shard(s.story_id, DEFAULT_SHARDS))]),
+    # the S answers of a story are gathered on its home shard's key
+    ("stream: Decide (home shard)", lambda s: [str(home_shard(s.story_id, DEFAULT_SHARDS))] * DEFAULT_SHARDS),
 )
 
 
-def run(path: str, out_dir: str) -> dict:
+def run(path: str, out_dir: str, stream_only: bool = False) -> dict:
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -113,15 +123,17 @@ def run(path: str, out_dir: str) -> dict:
     p = beam.Pipeline(options=PipelineOptions([]))
     stories = (p | "Read" >> beam.io.ReadFromText(path)
                | "ToStory" >> beam.Map(lambda line: _with_language(json_to_story(line))))
-    out = stories | "Dedupe" >> Dedupe()
-    _ = out["stories"] | "CountStories" >> beam.combiners.Count.Globally()
     steps = _KeyedSteps("Dedupe/")
-    p.visit(steps)
     tables = []
-    for full_label, pcoll in steps.found:
-        tables.append(measure_keys(pcoll, step_name(full_label, "Dedupe/")))
-    for label, key_of in STREAM_KEYS:
-        tables.append(measure_keys(stories, label, key_of=key_of))
+    if not stream_only:
+        out = stories | "Dedupe" >> Dedupe()
+        _ = out["stories"] | "CountStories" >> beam.combiners.Count.Globally()
+        p.visit(steps)
+        for full_label, pcoll in steps.found:
+            tables.append(measure_keys(pcoll, step_name(full_label, "Dedupe/")))
+    for label, keys_of in STREAM_KEYS:
+        keys = stories | f"Keys {label}" >> beam.FlatMap(keys_of)
+        tables.append(measure_keys(keys, label, key_of=lambda k: k))
     (tables | "AllStats" >> beam.Flatten()
      | "WriteStats" >> beam.io.WriteToText(os.path.join(out_dir, "stats"), shard_name_template=""))
     t0 = time.perf_counter()
@@ -149,12 +161,12 @@ def residual_rows(rows: List[dict]) -> List[dict]:
     return [r for r in rows if r["step"].startswith("ConnectedComponents/Residual")]
 
 
-def largest_share(rows: List[dict], min_elements: int = 0) -> dict:
+def largest_share(rows: List[dict], min_elements: int = 0) -> Optional[dict]:
     """The batch step (but the components' residual fallback) whose largest key holds the
     largest share, among the steps with at least `min_elements` elements."""
     batch = [r for r in rows if not r["step"].startswith("stream:") and r["share"] is not None
              and r not in residual_rows(rows) and r["elements"] >= min_elements]
-    return max(batch, key=lambda r: r["share"])
+    return max(batch, key=lambda r: r["share"]) if batch else None
 
 
 def print_table(report: dict) -> None:
@@ -165,11 +177,17 @@ def print_table(report: dict) -> None:
     pairs = report["counters"].get("components_residual_pairs", 0)
     for least in (0, report["n"] // 10):
         top = largest_share(report["rows"], least)
+        if top is None:
+            continue
         print(f"stories {report['n']}: largest key share over the batch steps (but the residual) "
               f"with >= {least} elements: {top['share']:.4%} ({top['step']}, {top['largest']} of "
               f"{top['elements']} elements)")
     print(f"components_residual_pairs {pairs} (label pairs held by the residual step, one key: "
           f"{sum(r['elements'] for r in residual_rows(report['rows']))} elements)")
+    stream = [r for r in report["rows"] if r["step"].startswith("stream:")]
+    top = max(stream, key=lambda r: r["share"])
+    print(f"stories {report['n']}: largest key share over the streaming steps: {top['share']:.4%} "
+          f"({top['step']}, {top['largest']} of {top['elements']} elements)")
     print(f"{report['keyed_steps']} keyed batch steps; run took {report['seconds']:.0f} s")
 
 
@@ -178,6 +196,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=100000, help="generated stories (default 100000)")
     ap.add_argument("--quick", action="store_true", help=f"{QUICK_N} stories (tests)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--stream-only", action="store_true", help="measure the streaming steps' keys only "
+                    "(without running the batch Dedupe graph)")
     ap.add_argument("--json", default=None, help="where to write the table (default bench-out/key_share.json)")
     a = ap.parse_args(argv)
     n = QUICK_N if a.quick else a.n
@@ -186,7 +206,7 @@ def main(argv=None) -> int:
     json_path = a.json or os.path.join(root, "bench-out", "key_share.json")
     with tempfile.TemporaryDirectory() as folder:
         path = make_input(n, folder, seed=a.seed)
-        report = run(path, folder)
+        report = run(path, folder, stream_only=a.stream_only)
     report["n"] = n
     print_table(report)
     os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)

@@ -4,10 +4,13 @@
 
 Pushes generated stories (benchmarks/reprints, with length-skewed copies and same-outlet
 updates) through the streaming decision path in publication order — per feed boilerplate memory
-(`fingerprint_step`), then `StreamIndex.arrive` (decide, cluster changes) + the state row, with the
-batched expiry `_NearDuplicates` does — spread evenly over `--days` days, and reports the CPU
-time per story for each day: the index grows for `--window` days and then holds, so a flat
-cost per story from one day to the next is what "cost does not grow with the window" means.
+(`fingerprint_step`), then the sharded path's plain-Python pieces (`shards.ShardedReplay`: the
+probe to every one of `--shards` shards with the batched expiry `_Shards` does, the decision
+once settled), then the cluster step's (`clusters.ClusterReplay`: versions and provenance
+against the cluster's members, the state row completed) — spread evenly over `--days` days, and reports the CPU time per story for each
+day: the index grows for `--window` days and then holds, so a flat cost per story from one day
+to the next is what "cost does not grow with the window" means. `largest shard` is the entries
+the fullest shard holds (the memory of one key).
 Beam's own per-element overhead is not in these figures (it does not depend on the window).
 """
 from __future__ import annotations
@@ -21,42 +24,45 @@ import time
 
 from benchmarks.dedupe_eval import item_to_story
 from benchmarks.reprints import generate
-from transforms.dedupe.fingerprint import CONTAINMENT
-from transforms.dedupe.stream import DAY, StreamIndex, epoch, fingerprint_step
+from transforms.dedupe.clusters import ClusterReplay, complete_row
+from transforms.dedupe.shards import DEFAULT_SHARDS, ShardedReplay
+from transforms.dedupe.stream import DAY, decided_row, epoch, fingerprint_step
 from transforms.records import UTC
 
 START = _dt.datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def measure(originals: int, days: int, window_days: float, seed: int) -> dict:
+def measure(originals: int, days: int, window_days: float, seed: int, shards: int = DEFAULT_SHARDS,
+            settle: float = 300.0) -> dict:
     items = generate(originals, seed=seed, skew_and_updates=True)
     stories = [item_to_story(i) for i in items]
     step = days * DAY / max(1, len(stories))
     for k, s in enumerate(stories):                # publication order, spread evenly over the days
         s.fetched_at = s.published = START + _dt.timedelta(seconds=k * step)
-    index, recent = StreamIndex(), {}
-    window_s = window_days * DAY
-    slack = max(3600.0, window_s / 20)
+    replay, recent = ShardedReplay(shards=shards, settle=settle, window_s=window_days * DAY), {}
+    clusters = ClusterReplay(window_s=window_days * DAY)
     per_day = collections.defaultdict(lambda: [0.0, 0])
-    sizes = {}
+    sizes, largest = {}, {}
     for s in stories:
         t0 = time.process_time()
         when = epoch(s.fetched_at)
-        index.newest = max(index.newest, when)
-        if index.oldest < index.newest - window_s - slack:
-            index.expire(index.newest - window_s)
         ordered = fingerprint_step(recent.setdefault(s.feed_url, collections.OrderedDict()), s)
-        index.arrive(s, None, ordered, when, window_s, CONTAINMENT, s.fetched_at)
-        index.state_row(s.story_id)
+        for story, probe, decision in replay.arrive(s, None, ordered, when):
+            columns, _ = clusters.settle(story, probe.exact_of, probe.first)     # what _Clusters adds
+            complete_row(decided_row(story, probe, decision), columns)          # the state row written
         day = int((when - START.timestamp()) // DAY)
         per_day[day][0] += time.process_time() - t0
         per_day[day][1] += 1
-        sizes[day] = len(index)
-    rows = [{"day": d + 1, "stories": n, "ms_per_story": round(1000 * cpu / n, 3), "index_size": sizes[d]}
+        sizes[day] = sum(len(x) for x in replay.index.values())
+        largest[day] = replay.largest_shard()
+    replay.finish()
+    rows = [{"day": d + 1, "stories": n, "ms_per_story": round(1000 * cpu / n, 3), "index_size": sizes[d],
+             "largest_shard": largest[d]}
             for d, (cpu, n) in sorted(per_day.items())]
     filling = [r["ms_per_story"] for r in rows if r["day"] <= window_days]
     full = [r["ms_per_story"] for r in rows if r["day"] > window_days + 1]
-    return {"stories": len(stories), "days": days, "window_days": window_days, "per_day": rows,
+    return {"stories": len(stories), "days": days, "window_days": window_days, "shards": shards,
+            "settle": settle, "per_day": rows,
             "median_ms_filling": statistics.median(filling) if filling else None,
             "median_ms_full": statistics.median(full) if full else None,
             "ratio_full_to_filling": (round(statistics.median(full) / statistics.median(filling), 3)
@@ -69,13 +75,16 @@ def main(argv=None):
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--window", type=float, default=7)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--shards", type=int, default=DEFAULT_SHARDS)
+    ap.add_argument("--settle", type=float, default=300.0, help="settle seconds (default 300, one poll)")
     ap.add_argument("--json", default=None, help="also write the result here")
     a = ap.parse_args(argv)
-    result = measure(a.originals, a.days, a.window, a.seed)
+    result = measure(a.originals, a.days, a.window, a.seed, a.shards, a.settle)
     print(f"{result['stories']:,} stories over {a.days} days, dedupe window {a.window:g} days")
-    print(f"{'day':>4} {'stories':>8} {'ms/story':>9} {'index':>7}")
+    print(f"{'day':>4} {'stories':>8} {'ms/story':>9} {'index':>7} {'largest shard':>14}")
     for r in result["per_day"]:
-        print(f"{r['day']:>4} {r['stories']:>8,} {r['ms_per_story']:>9.3f} {r['index_size']:>7,}")
+        print(f"{r['day']:>4} {r['stories']:>8,} {r['ms_per_story']:>9.3f} {r['index_size']:>7,} "
+              f"{r['largest_shard']:>14,}")
     print(f"median ms per story while the window fills {result['median_ms_filling']:.3f}, "
           f"once full {result['median_ms_full']:.3f}: ratio {result['ratio_full_to_filling']}")
     if a.json:

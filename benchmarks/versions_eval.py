@@ -21,7 +21,8 @@ It reports, per seed and mode, the chains found (every expected new version with
 (re-renders), and the stale flags: true positives of the stale reprints, false positives among
 the fresh ones. `batch` runs the real pipeline (pipeline.main.run, DirectRunner) three times on
 one output; `stream` replays the same polls through the streaming decision path
-(stream.identity_step, fingerprint_step, StreamIndex.arrive), as StreamDedupe runs it.
+(stream.identity_step, fingerprint_step, shards.ShardedReplay, clusters.ClusterReplay), as
+StreamDedupe runs it (Identity, Fingerprint, the sharded index and Decide, Clusters).
 """
 from __future__ import annotations
 
@@ -273,12 +274,21 @@ def batch_mode(seed: int, n_items: int, folder: str) -> dict:
 def stream_mode(seed: int, n_items: int) -> dict:
     """The same polls through the streaming decision path, in one process."""
     from transforms.clean.stories import clean_story
-    from transforms.dedupe.stream import DAY, StreamIndex, epoch, fingerprint_step, identity_step
+    from transforms.dedupe.clusters import ClusterReplay
+    from transforms.dedupe.shards import ShardedReplay
+    from transforms.dedupe.stream import DAY, epoch, fingerprint_step, identity_step
     from transforms.records import ALREADY_SEEN, Story
     runs, truth, _ = generate(seed, n_items)
     start = _dt.datetime.now(UTC).replace(microsecond=0)
-    index, recent, entries, written = StreamIndex(), {}, {}, {}
     window = 7 * DAY
+    replay, clusters = ShardedReplay(window_s=window, threshold=0.5), ClusterReplay(window_s=window)
+    recent, entries, written = {}, {}, {}
+
+    def settle(decided):
+        for story, probe, _ in decided:
+            clusters.settle(story, probe.exact_of, probe.first)
+            written[story.story_id] = {"story_id": story.story_id, "url": story.url, "version": story.version,
+                                       "previous_story_id": story.previous_story_id, "stale": story.stale}
     for r, run_entries in enumerate(runs):
         now = start + _dt.timedelta(minutes=10 * r)
         # a poll: the wire first, then the outlets (as their feeds are listed)
@@ -294,9 +304,8 @@ def stream_mode(seed: int, n_items: int) -> dict:
             if story.disposition == ALREADY_SEEN:
                 continue
             ordered = fingerprint_step(recent.setdefault(story.feed_url, collections.OrderedDict()), story)
-            index.arrive(story, exact_of, ordered, epoch(story.fetched_at), window, 0.5, now)
-            written[story.story_id] = {"story_id": story.story_id, "url": story.url, "version": story.version,
-                                       "previous_story_id": story.previous_story_id, "stale": story.stale}
+            settle(replay.arrive(story, exact_of, ordered, epoch(story.fetched_at)))
+    settle(replay.finish())
     return score(list(written.values()), truth)
 
 

@@ -97,6 +97,7 @@ UPPER_BOUNDS = {   # beyond these a value is a typo, not a setting
     "per_host_concurrency": 100, "fetch_timeout": 3_600, "connect_timeout": 600,
     "max_future_hours": 8_760, "dedupe_window_days": 3_650, "poll_interval": 86_400,
     "max_poll_interval": 7 * 86_400, "flush_interval": 7 * 86_400, "max_polls": 10_000_000,
+    "settle_seconds": 86_400, "dedupe_shards": 4_096,
 }
 
 

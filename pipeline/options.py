@@ -119,6 +119,14 @@ class WirefeedOptions(PipelineOptions):
         _flag(parser, "flush-interval", type=finite_float, default=None, metavar="SECONDS",
               help="With --streaming: commit what the stream decided (rows and their state) at least "
                    "this often, as one unit (default: --poll-interval). Example: --flush-interval 60")
+        _flag(parser, "settle-seconds", type=finite_float, default=None, metavar="SECONDS",
+              help="With --streaming: hold each new story this long before deciding it, so that the "
+                   "stories of one poll round are ordered as batch orders them (the agency's own item "
+                   "first, then the earliest published) (default: --poll-interval; 0: decide on "
+                   "arrival). Example: --settle-seconds 60")
+        _flag(parser, "dedupe-shards", type=int, default=16, metavar="N",
+              help="With --streaming: split each language's near-duplicate index over N keys "
+                   "(default 16). Example: --dedupe-shards 64")
         _flag(parser, "run-for", type=finite_float, default=None, metavar="SECONDS",
               help="With --streaming: stop polling after this long, commit the last units and exit "
                    "(default: run until SIGINT/SIGTERM). Example: --run-for 3600")

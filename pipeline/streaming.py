@@ -53,6 +53,10 @@ def validate_streaming(known) -> None:
         raise UsageError("--run-for must be positive")
     if known.max_polls is not None and known.max_polls < 1:
         raise UsageError("--max-polls must be positive")
+    if getattr(known, "settle_seconds", None) is not None and known.settle_seconds < 0:
+        raise UsageError("--settle-seconds must be 0 or more")
+    if getattr(known, "dedupe_shards", 1) < 1:
+        raise UsageError("--dedupe-shards must be positive")
     if known.max_poll_interval is not None and known.max_poll_interval < known.poll_interval:
         raise UsageError("--max-poll-interval must be at least --poll-interval")
     if getattr(known, "reset_state", False):
@@ -86,6 +90,8 @@ def streaming_settings(opts: WirefeedOptions) -> dict:
     max_poll = opts.max_poll_interval if opts.max_poll_interval is not None else 12 * opts.poll_interval
     return {"poll_interval": opts.poll_interval, "max_poll_interval": max_poll,
             "flush_interval": opts.flush_interval if opts.flush_interval is not None else opts.poll_interval,
+            "settle_seconds": opts.settle_seconds if opts.settle_seconds is not None else opts.poll_interval,
+            "dedupe_shards": opts.dedupe_shards,
             "max_polls": opts.max_polls, "run_for": opts.run_for}
 
 
@@ -115,7 +121,7 @@ def build_streaming(p: beam.Pipeline, opts: WirefeedOptions, run_id: str, header
     enriched = cleaned["stories"] | "Enrich" >> Enrich(seed=opts.language_seed)
     deduped = enriched["stories"] | "StreamDedupe" >> StreamDedupe(
         window_days=opts.dedupe_window_days, threshold=opts.near_duplicate_threshold,
-        state_dir=state_dir, token=run_id)
+        state_dir=state_dir, token=run_id, shards=settings["dedupe_shards"], settle_seconds=settings["settle_seconds"])
     dead_letters = (*polled["dead_letter_parts"], parsed["dead_letter"], not_followed, cleaned["dead_letter"],
                     enriched["dead_letter"])        # each written as it comes (no Flatten: see WriteUnits)
     statuses = (polled["status"], parsed["status"]) | "FeedStatuses" >> beam.Flatten()

@@ -5,6 +5,7 @@ import pytest
 
 from benchmarks.key_share import QUICK_N, largest_share, main, residual_rows
 from transforms.dedupe.candidates import BUCKET_SHARDS
+from transforms.dedupe.shards import DEFAULT_SHARDS
 
 
 @pytest.mark.timeout(1500)   # a whole Dedupe run on a shared 2-core machine
@@ -17,7 +18,8 @@ def test_quick_table_is_sane(tmp_path, capsys):
     for step in ("JoinState", "GroupByFeed", "CandidatePairs/GroupByShard", "VerifyPairs/JoinA",
                  "ConnectedComponents/Adjacency", "ConnectedComponents/Min0", "ConnectedComponents/LargeStar0",
                  "ConnectedComponents/Settle", "ConnectedComponents/Residual", "JoinLabels", "JoinRoots",
-                 "stream: Identity (story id)", "stream: Fingerprint (feed)", "stream: NearDuplicates (language)"):
+                 "stream: Identity (story id)", "stream: Fingerprint (feed)", "stream: Shards (language|shard)",
+                 "stream: Shards, entries held (home shard)", "stream: Decide (home shard)"):
         assert step in rows, (step, sorted(rows))
     for r in report["rows"]:
         assert 0 <= r["keys"] <= r["elements"], r
@@ -36,6 +38,10 @@ def test_quick_table_is_sane(tmp_path, capsys):
     shard = rows["CandidatePairs/GroupByShard"]
     assert shard["keys"] == BUCKET_SHARDS
     assert shard["share"] <= 2 / BUCKET_SHARDS
+    # the streaming index: no key holds the language (one language here), each about 1/S of it
+    for step in ("stream: Shards (language|shard)", "stream: Shards, entries held (home shard)",
+                 "stream: Decide (home shard)"):
+        assert rows[step]["keys"] == DEFAULT_SHARDS and rows[step]["share"] <= 2 / DEFAULT_SHARDS, rows[step]
     # the components' one-key fallback holds only the unsettled label pairs: none here
     (residual,) = residual_rows(report["rows"])
     assert residual["elements"] == report["counters"].get("components_residual_pairs", 0) == 0

@@ -155,3 +155,44 @@ def test_stream_after_batch_links_a_new_reprint_to_the_batch_story(tmp_path):
     reprint = [r for r in rows(out) if r["url"] == "http://late.example/quake-aftermath"]
     assert len(reprint) == 1 and reprint[0]["duplicate_of"] == quake["story_id"]
     assert reprint[0]["cluster_id"] == quake["cluster_id"]
+
+
+def test_a_story_seen_again_keeps_its_provenance_and_version_columns_in_the_state(tmp_path):
+    """A second stream re-sees the first one's stories (a short window, 86 s: a sighting more
+    than 4.3 s after the last one is logged, so each writes a state row); those rows carry the
+    provenance and version columns of the story's first row (the cluster step's memory, seeded
+    from the state), so the newest row that a batch run reads back does not lose them."""
+    from transforms.dedupe.state import remembered_rows
+    out = tmp_path / "out"
+    window = ["--dedupe-window-days", "0.001"]
+    with FaultServer() as srv:
+        (wire, city), _ = serve_final(srv)
+        srv.sequence("/wire.xml", [Reply(200, feed("Wire", PORT, RAIL, BUDGET, QUAKE) + f"<!-- {n} -->".encode(), RSS)
+                                   for n in range(4)])      # a changed body on every poll: its items re-seen
+        feeds = write_list(tmp_path, [wire, city])
+        for name in ("stream1", "stream2"):
+            time.sleep(5 if name == "stream2" else 0)    # a sighting more than 4.3 s after the first
+            assert run([*STREAM, "--feeds", str(feeds), "--output", str(out), "--max-polls", "1", *window,
+                        "--run-id", name]) == 0
+        stream2 = json.loads((out / "runs" / "stream2.json").read_text())
+        assert stream2["counts"]["already_seen"] == 5
+        assert stream2.get("state", {}).get("deltas_rows") == 5, stream2     # a row for every sighting
+        deltas = sorted(glob.glob(str(out / "state" / "deltas" / "*.parquet")))
+        written = [r for path in deltas for r in read_table_rows(path)]
+        assert len(written) == 5 + 5
+        for r in written:
+            assert r["sentences"] is not None and r["title"], r["story_id"]
+            assert r["version"] == 1 and r["version_sentences"] is not None, r["story_id"]
+        # a batch run folds the deltas into a generation: the columns are still there
+        assert run(["--feeds", str(feeds), "--output", str(out), "--allow-private-networks",
+                    "--run-id", "batch1"]) == 0
+    remembered = remembered_rows(str(out / "state"))
+    assert sorted(remembered) == sorted({r["story_id"] for r in written})
+    for r in remembered.values():
+        assert r["sentences"] is not None and r["title"] and r["lead_sentences"] is not None, r["story_id"]
+        assert r["version"] == 1 and r["version_sentences"] is not None, r["story_id"]
+
+
+def read_table_rows(path):
+    import pyarrow.parquet as pq
+    return pq.read_table(path).to_pylist()

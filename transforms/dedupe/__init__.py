@@ -4,6 +4,11 @@
                     connected components, dispositions
     stream.py       StreamDedupe (streaming): the same steps decided on arrival, in keyed state
     index.py        the streaming near-duplicate index (LSH buckets over a bounded window)
+    shards.py       the streaming index split by home shard, the crossing check, aliases, and
+                    the decision a story's answers make once settled (plain Python, no Beam)
+    clusters.py     the streaming step after the decision, one key per cluster root: its members'
+                    version columns and provenance copies; versions, stale, provenance rows and
+                    the state row columns of a decided story (plain Python, no Beam)
     rules.py        the decision core both modes call: candidate keys (LSH and size-partitioned),
                     verify (containment both ways, the same-feed update rule), rule names,
                     the canonical order (plain Python, no Beam)

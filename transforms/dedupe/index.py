@@ -1,6 +1,6 @@
-"""The near-duplicate index of the streaming dedupe: the stories of one language seen within the
-dedupe window, with their sketches, LSH keys and clusters; pure Python, kept in Beam state by
-transforms/dedupe/stream.py (_NearDuplicates). Its decisions are the batch Dedupe's: the
+"""The near-duplicate index of the streaming dedupe: the stories of one shard of a language seen
+within the dedupe window, with their sketches, LSH keys and cluster root hints; pure Python, the
+base of shards.ShardIndex, kept in Beam state by transforms/dedupe/stream.py (_Shards). Its decisions are the batch Dedupe's: the
 candidate keys, the verification (containment both ways, the same-feed update rule) and the exact
 rule names come from transforms/dedupe/rules.py, which both modes call."""
 from __future__ import annotations
@@ -27,7 +27,7 @@ class NearDuplicateIndex:
     Every change is
     also returned as a log record (`decide`, `touch`); `apply` replays records and `records`
     gives the compact log of the current entries, so the index can live in an append-only
-    BagState (see _NearDuplicates)."""
+    BagState (see stream.py, _Shards)."""
 
     def __init__(self):
         self.newest = 0.0                   # the newest fetch time seen (this language's "now")

@@ -188,8 +188,9 @@ def in_window(row: dict, as_of: _dt.datetime, window_days: float) -> bool:
 
 
 def frozen_root(label: str) -> str:
-    """A root label as remembered: prefix '0' so an earlier run's canonical story wins."""
-    return "0|" + label.split("|", 1)[1] if label.startswith("1|") else label
+    """A root label as remembered: prefix '0' so an earlier run's canonical story wins (a stream's
+    label of a new version, led by '2', too)."""
+    return "0|" + label.split("|", 1)[1] if label.startswith(("1|", "2|")) else label
 
 
 def redacted_row(row: dict) -> dict:

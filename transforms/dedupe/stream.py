@@ -1,8 +1,10 @@
-"""StreamDedupe: exact and near-duplicate dedupe while streaming, decided on arrival.
+"""StreamDedupe: exact and near-duplicate dedupe while streaming, decided once settled.
 
     Story ─Identity (state keyed by story_id)─► first sighting | re-poll (already seen) | exact copy
           ─Fingerprint (state keyed by feed)─► shingles without the feed's boilerplate
-          ─NearDuplicates (state keyed by language)─► canonical | duplicate (duplicate_of, similarity)
+          ─FanOut─► the story's probe to the S shards of its language (and a tick per poll round)
+          ─Shards (state keyed by language|shard)─► answers: the verified candidates held there
+          ─Decide (state keyed by home shard)─► canonical | duplicate (duplicate_of, similarity)
 
 Every story that goes in comes out once, with its disposition, in the global window.
 
@@ -15,27 +17,38 @@ Fingerprint, keyed by feed: the batch pipeline removes paragraphs a feed repeats
 of its stories (site chrome) before shingling; here each feed remembers the paragraph hashes of
 its last FEED_MEMORY stories, so the same paragraphs are removed (from the second story on).
 
-NearDuplicates, keyed by language (a reprint has its original's language): an index of the
-stories of the dedupe window — bottom-k sketch, LSH keys, content key, facts, first- and
-last-seen times, cluster root. A new story looks its keys up and verifies the candidates with
-the batch decision core (`rules.verify`: containment both ways, the same-feed rule) and joins
-the cluster of the earliest-seen root it matches (an earlier run's story ranks first, as in
-batch), else starts its own. At a language's first story the index is seeded from the state
-(the current generation and the stream deltas after it), and each decision leaves a state row
-in the output, committed with the story's row (transforms/write/units.py).
+Near duplicates, sharded (shards.py has the design: why no key holds a language, the crossing
+check that makes concurrent near-duplicates on two shards meet, roots resolved lazily through
+aliases, the settle time). Shards, keyed by language|shard, hold the stories of the dedupe window
+whose home shard (crc32(story_id) % S) it is — bottom-k sketch, LSH keys, content key, facts,
+first- and last-seen times, root hint — and answer every story's probe with the batch decision
+core (`rules.verify`: containment both ways, the same-feed rule). Decide, keyed by home shard,
+counts a story's S answers, holds it for the settle time and decides by the batch order (an
+earlier run's story first, then the earliest arrival, and among arrivals within the settle time
+the agency's own item first, then the earliest published). At a shard's first message it is
+seeded from the state (the current generation and the stream deltas after it) with its own
+stories, and each decision leaves a state row in the output, committed with the story's row
+(transforms/write/units.py).
 
-Later changes are written, not lost (events.py, the same rules as batch): a story that matches
-two clusters merges them (a `merged` event; the cluster's later members carry the winner's
-id), and a member that ranks before its cluster's origin (the agency's own item arriving after
-its reprint, or an earlier publication) makes an `origin` event. Rows already written are never
-rewritten: a reader applies the events (README, "Cluster events").
+Later changes are written, not lost (events.py, the same rules as batch): a story whose answers
+know two clusters merges them (a `merged` event), and a member that ranks before its cluster's
+known origin (the agency's own item arriving after the settle time, or an earlier publication)
+makes an `origin` event. Rows already written are never rewritten: a reader applies the events
+(README, "Cluster events").
 
 Time and memory. "Now" is the fetch time of the arriving story (wall clock at the poll). An
 entry seen last more than `window_days` before it is ignored on arrival (correctness) and
-removed when the language's newest fetch time has moved past it. Event-time timers only free
-memory: a timer callback removes entries older than max(newest fetch time seen,
-min(timer time, wall clock)) minus the window, so a timer that fires early (the FnApiRunner
-fires event-time timers after every bundle) removes nothing that is still live.
+removed when the shard's newest fetch time has moved past it. Event-time timers only free
+memory or release held stories: a timer callback compares with max(newest fetch time seen,
+min(timer time, wall clock)), so a timer that fires early (the FnApiRunner fires event-time
+timers after every bundle) removes or releases nothing before its time.
+
+Versions and provenance, keyed by the decided cluster root (Clusters, clusters.py): each
+cluster's members of the window (their version columns and provenance copy, seeded from the
+state rows whose root it is). A decided story gets its versions (versions.py) and its cluster's
+provenance rows (transforms/provenance) there, and its state row their columns; a story seen
+again gets its columns from there. A story that merges two clusters is decided under the
+winner's key, which does not see the loser's members.
 
 Differences from the batch Dedupe (also in docs/streaming.md):
 - the row of the first story to arrive says canonical; when the agency's own item or an earlier
@@ -45,8 +58,9 @@ Differences from the batch Dedupe (also in docs/streaming.md):
 - remembered stories are compared through their bottom-k sketch (as batch cross-run state is);
 - versions (versions.py): a new version of an identity is found by the Identity step (its entry
   keeps each version's sentence hashes) and joins its previous version's cluster; slug versions
-  and `stale` are decided on arrival against the versions the cluster knows then (batch decides
-  a run's stories together), so a reprint that arrives before the newer version is not stale.
+  and `stale` are decided when the story is decided, against the versions its cluster knows then
+  (batch decides a run's stories together), so a reprint decided before the newer version is not
+  stale.
 """
 from __future__ import annotations
 
@@ -61,25 +75,25 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import userstate
-from apache_beam.transforms.window import GlobalWindows
+from apache_beam.transforms.window import GlobalWindow, GlobalWindows, TimestampedValue
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from transforms.clean.stories import stable_id
 from transforms.coders import STATE_CODER
 from transforms.clean.text import normalize_for_hash
-from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import label_id, order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
 from transforms.dedupe.index import NearDuplicateIndex
+from transforms.dedupe.clusters import ClusterMemory, cluster_of, complete_row, group_by_root, seed_records, settle, touch
+from transforms.dedupe.fingerprint import sketch
+from transforms.dedupe.shards import (DEFAULT_SHARDS, REMEMBERED_FIRST, UNKNOWN_LABEL, Decision, Probe, ShardIndex,
+                                      decide, default_horizon, home_shard, make_probe)
 from transforms.dedupe.state import PROVENANCE_COLUMNS, frozen_root, redacted_row, remembered_rows
-from transforms.dedupe.versions import (VERSION_RULE, chains_by_identity, identity_version, info_of_row, info_of_story,
-                                        resolve_cluster, state_columns)
-from transforms.provenance.alignment import copy_columns, copy_of_row, copy_of_story
-from transforms.provenance.rows import cluster_rows
-from transforms.records import (ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, ClusterEvent, ProvenanceRow, Story,
-                                safe_language)
+from transforms.dedupe.versions import chains_by_identity, identity_version, info_of_row, info_of_story
+from transforms.records import ALREADY_SEEN, CANONICAL, UTC, ClusterEvent, Story, safe_language
 
-__all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "identity_step", "remembered_snapshot"]
+__all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "decided_row", "identity_step", "remembered_snapshot",
+           "shard_key"]
 
 FEED_MEMORY = 64          # stories per feed whose paragraphs are remembered (boilerplate)
 DAY = 86400.0
@@ -286,9 +300,6 @@ class _Fingerprint(beam.DoFn):
 
 # --------------------------------------------------------------------------- near duplicates
 
-VERSION_COLUMNS = ("guid", "canonical_url", "version", "version_of", "version_title", "version_feed",
-                   "version_published", "version_sentences", "identity_id")
-REMEMBERED_FIRST = -1.0        # an earlier run's story ranks before every story of this stream
 UNKNOWN_ROOT_KEY = "0|1|9999-12-31T23:59:59.999999||999999999|"
 
 
@@ -296,157 +307,40 @@ class StreamIndex(NearDuplicateIndex):
     """The near-duplicate index plus what a state row needs of each story: its cluster's root
     key (a frozen order key, as batch state rows hold), feed agency and language, kept as
     "meta" log records; so the stream's decisions become state rows that a batch run or the
-    next stream reads, and state rows from earlier runs seed the index."""
+    next stream reads, and state rows from earlier runs seed the shards (`seed_records`). The
+    provenance and version columns are the cluster step's (clusters.py)."""
 
     def __init__(self):
         super().__init__()
         self.meta: Dict[str, tuple] = {}
-        self.origins: Dict[str, Tuple[str, str]] = {}     # cluster -> (origin rank, origin story)
-        self.copies: Dict[str, Any] = {}    # story -> provenance Copy (transforms/provenance), "prov" records
-        self.versions: Dict[str, dict] = {}               # story -> versions.state_columns
-        self.version_infos: Dict[str, Any] = {}           # story -> versions.VersionInfo of them
-        self.by_root: Dict[str, set] = {}                 # cluster -> its stories in the index
 
     def apply(self, record: tuple) -> None:
-        kind = record[0]
-        if kind == "add":
-            super().apply(record)
-            e = self.entries.get(record[1])
-            if e is not None:
-                self.by_root.setdefault(e[2], set()).add(record[1])
-        elif kind == "version":
-            _, sid, columns = record
-            self.versions[sid] = columns
-            self.version_infos[sid] = info_of_row(dict(columns, story_id=sid))
-        elif kind == "meta":
+        if record[0] == "meta":
             _, sid, root_key, agency, language = record
             self.meta[sid] = (root_key, agency, language)
-        elif kind == "prov":
-            _, sid, copy = record
-            self.copies[sid] = copy
-        elif kind == "origin":
-            _, cluster, rank, sid = record
-            if cluster not in self.origins or (rank, sid) < self.origins[cluster]:
-                self.origins[cluster] = (rank, sid)
-        elif kind == "merge":
-            _, other, winner = record
-            for e in self.entries.values():
-                if e[2] == other:
-                    e[2] = winner
-            if other in self.by_root:
-                self.by_root.setdefault(winner, set()).update(self.by_root.pop(other))
-            if other in self.agencies:
-                self.agencies[winner] = sorted(set(self.agencies.get(winner, ())) | set(self.agencies.pop(other)))
-            if other in self.origins:
-                self.apply(("origin", winner) + self.origins.pop(other))
         else:
             super().apply(record)
 
     def records(self):
-        live_roots = {e[2] for e in self.entries.values()}
-        return (super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
-                + [("prov", sid, c) for sid, c in self.copies.items() if sid in self.entries]
-                + [("origin", c) + o for c, o in self.origins.items() if c in live_roots]
-                + [("version", sid, v) for sid, v in self.versions.items() if sid in self.entries])
-
-    def arrive(self, story: Story, exact_of: Optional[str], ordered, when: float, window_s: float,
-               threshold: float, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
-        """A new story's whole decision, as _NearDuplicates makes it (and the benchmarks replay
-        it): `decide`, its meta record, its cluster changes. Returns (log records, events)."""
-        record = self.decide(story, exact_of, ordered, when, window_s, threshold)
-        meta = self.meta_record(story)
-        self.apply(meta)
-        changes, events = self.cluster_changes(story, at, run_id)
-        version = self.version_record(story, exact_of)
-        prov, rows = self.provenance(story, at, run_id)
-        self.provenance_rows = rows
-        return [record, meta] + changes + [version, prov], events
-
-    def version_record(self, story: Story, exact_of: Optional[str]) -> tuple:
-        """After `decide`: the story's version against its cluster's known versions
-        (versions.resolve_cluster, as batch decides per component) and its version record."""
-        if exact_of is not None and story.previous_story_id == exact_of and story.linked_to == exact_of:
-            story.link_rule = VERSION_RULE           # a new version of an identity (identity_step)
-        root = story.cluster_id or story.story_id
-        known = [self.version_infos[sid] for sid in self.by_root.get(root, ())
-                 if sid != story.story_id and sid in self.version_infos]
-        info = resolve_cluster([story], known)[story.story_id]
-        record = ("version", story.story_id, state_columns(story, info.sentences))
-        self.apply(record)
-        return record
-
-    def provenance(self, story: Story, at: _dt.datetime, run_id: str = "") -> Tuple[tuple, List[ProvenanceRow]]:
-        """After `cluster_changes`: the story's "prov" record (its provenance Copy, kept for the
-        later members of its cluster and for its state row) and its cluster's provenance rows,
-        measured on arrival against the cluster's current origin (provenance/rows.py, as batch):
-        a clusters/ row with the members the index holds, the story's reprints/ row, and — when
-        the story becomes the origin (an agency item after its reprints) — every other member's
-        row measured again against it. A reader keeps the newest row per key (`updated_at`)."""
-        copy = copy_of_story(story)
-        cluster = story.cluster_id or story.story_id
-        others = [self.copies[sid] for sid in sorted(self.by_root.get(cluster, ()))
-                  if sid != story.story_id and sid in self.copies and self.entries[sid][2] == cluster]
-        rows = cluster_rows(cluster, [copy], others, at, run_id)
-        record = ("prov", story.story_id, copy._replace(texts=(), remembered=True, disposition=""))
-        self.apply(record)
-        return record, rows
-
-    def cluster_changes(self, story: Story, at: _dt.datetime, run_id: str = "") -> Tuple[List[tuple], list]:
-        """After `decide`: the log records and cluster events (events.py) of what the story
-        changed: the clusters it merged (every cluster it matched but the one it joined) and its
-        cluster's origin, when it ranks before the current one (the agency's own item arriving
-        after its reprint, or an earlier publication)."""
-        root, label = story.cluster_id or story.story_id, order_key(story)
-        if story.disposition != DUPLICATE:
-            return [("origin", root, origin_rank(label), story.story_id)], []
-        records, events = [], []
-        others = [r for r in getattr(self, "matched_roots", []) if r != root]
-        if others:
-            events += merge_events(root, others, story.story_id, at, run_id)
-            records += [("merge", other, root) for other in others]
-            for record in records:
-                self.apply(record)
-        current = self.origins.get(root)
-        if current is None:
-            known = self.meta.get(root)
-            current = (origin_rank(known[0]) if known else "~", root)
-        change = origin_change(root, current[0], label, story.story_id, at, run_id)
-        if change is not None:
-            events.append(change)
-            records.append(("origin", root, change.origin_rank, story.story_id))
-            self.apply(records[-1])
-        return records, events
+        return super().records() + [("meta", sid) + m for sid, m in self.meta.items() if sid in self.entries]
 
     def expire(self, before: float):
-        roots = {sid: e[2] for sid, e in self.entries.items() if e[0] < before}
         gone = super().expire(before)
         for sid in gone:
             self.meta.pop(sid, None)
-            self.copies.pop(sid, None)
-            self.versions.pop(sid, None)
-            self.version_infos.pop(sid, None)
-            members = self.by_root.get(roots.get(sid))
-            if members is not None:
-                members.discard(sid)
-                if not members:
-                    del self.by_root[roots[sid]]
         return gone
 
     @staticmethod
     def seed_records(row: dict) -> List[tuple]:
-        """The log records that remember a state row of an earlier run."""
+        """The log records that remember a state row of an earlier run in its home shard."""
         sid = row["story_id"]
-        copy = copy_of_row(row)
-        prov = [("prov", sid, copy)] if copy is not None else []
         return [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
                  int(row["n_shingles"] or 0), tuple(int(k) for k in row["keys"] or ()), row["content_key"],
                  row["feed_agency"]),
-                ("meta", sid, row["root_key"], row["feed_agency"], row.get("language")),
-                ("version", sid, {k: row.get(k) for k in VERSION_COLUMNS}),
-                ("origin", label_id(row["root_key"]), origin_rank(row["root_key"]), label_id(row["root_key"]))] + prov
+                ("meta", sid, row["root_key"], row["feed_agency"], row.get("language"))]
 
     def meta_record(self, story: Story) -> tuple:
-        """The meta record of a story just decided (`decide`)."""
+        """The meta record of a story just decided."""
         root = story.cluster_id or story.story_id
         if root == story.story_id:
             root_key = frozen_root(order_key(story))
@@ -456,60 +350,75 @@ class StreamIndex(NearDuplicateIndex):
         return ("meta", story.story_id, root_key, story.feed_agency, story.language)
 
     def state_row(self, sid: str) -> Optional[dict]:
-        """The state row of a remembered story, seen last at its entry's time."""
+        """The state row of a story, seen last at its entry's time; its provenance columns null
+        (the cluster step fills them, and the version columns)."""
         e, m = self.entries.get(sid), self.meta.get(sid)
         if e is None or m is None:
             return None
         root_key, agency, language = m
-        copy = self.copies.get(sid)
-        prov = copy_columns(copy) if copy is not None else dict.fromkeys(PROVENANCE_COLUMNS)
         return redacted_row(dict({"story_id": sid, "root_key": root_key,
                                   "seen_at": _dt.datetime.fromtimestamp(e[0], UTC), "content_key": e[6],
                                   "feed_agency": agency, "n_shingles": int(e[4]),
                                   "sketch": [int(x) for x in e[3]], "keys": [int(k) for k in e[5]],
-                                  "language": language}, **prov, **self.versions.get(sid, {})))
+                                  "language": language}, **dict.fromkeys(PROVENANCE_COLUMNS)))
 
 
-class _NearDuplicates(beam.DoFn):
-    """Keyed by language. The index lives in an append-only BagState of log records (one record
-    per new story, and per story seen again at most once per TOUCH_EVERY), compacted when
-    entries expire; each worker keeps the decoded index in memory and reuses it while the
-    VERSION state still holds the token it wrote last (otherwise — another worker, a retried
-    bundle — it replays the log). So a bundle costs what its stories cost, not the index size."""
+def decided_row(story: Story, probe: Probe, decision: Decision) -> Optional[dict]:
+    """The state row of a story just decided, through StreamIndex (meta_record, state_row), so
+    the rows the sharded path writes are the ones StreamIndex defines."""
+    index = StreamIndex()
+    index.apply(("add", story.story_id, probe.first, probe.first, decision.root, sketch(probe.full), probe.n,
+                 probe.keys, probe.ckey, story.feed_agency, probe.feed, probe.facts))
+    if decision.root != story.story_id:
+        index.apply(("meta", decision.root, frozen_root(decision.root_label) if decision.root_label != UNKNOWN_LABEL
+                     else UNKNOWN_ROOT_KEY + decision.root, None, story.language))
+    index.apply(index.meta_record(story))
+    return index.state_row(story.story_id)
+
+
+class _Shards(beam.DoFn):
+    """Keyed by (language, shard): the home stories of one shard (ShardIndex, shards.py) in an
+    append-only BagState of log records, compacted when entries expire, cached decoded on the
+    worker while the VERSION state holds the token it wrote last (otherwise the log is
+    replayed). Answers every story's query, inserts the stories homed here, and sends the
+    answers (keyed by the story's home shard) to _Decide; ticks pass through."""
 
     LOG = userstate.BagStateSpec("log", STATE_CODER)
     VERSION = userstate.ReadModifyWriteStateSpec("version", STATE_CODER)
     CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
 
-    def __init__(self, window_days: float, threshold: float, state_dir: Optional[str] = None, token: str = ""):
+    def __init__(self, window_days: float, threshold: float, shards: int, settle: float,
+                 state_dir: Optional[str] = None, token: str = ""):
         self._window_s = float(window_days) * DAY
         self._threshold = threshold
+        self._shards, self._settle = int(shards), float(settle)
+        self._horizon = default_horizon(settle)
         self._state_dir, self._token = state_dir, token
         self._remembered: dict = {}
         self._slack = max(3600.0, self._window_s / 20)     # expiry is batched by this much
         self._touch_every = min(3600.0, self._window_s / 20)
-        self._cache: Dict[str, Tuple[str, NearDuplicateIndex]] = {}
+        self._cache: Dict[Any, Tuple[str, ShardIndex]] = {}
         self._expired = Metrics.counter("stream_dedupe", "index_expired")
         self._freed = Metrics.counter("stream_dedupe", "index_freed_by_timer")
         self._rebuilt = Metrics.counter("stream_dedupe", "index_replayed")
         self._seeded = Metrics.counter("stream_dedupe", "index_seeded_from_state")
-        self._canonical = Metrics.counter("stream_dedupe", "canonical")
-        self._duplicates = Metrics.counter("stream_dedupe", "duplicates")
 
     def setup(self):
         self._remembered = remembered_snapshot(self._state_dir, self._token)
 
-    def _load(self, key: str, log_state, version_state, when: Optional[float] = None) -> StreamIndex:
+    def _load(self, key, log_state, version_state, when: Optional[float] = None) -> ShardIndex:
         cached = self._cache.pop(key, None)   # back in the cache only once saved: an exception
         version = version_state.read()        # in between leaves no half-updated index behind
         if cached is not None and version is not None and cached[0] == version:
             return cached[1]
-        index = StreamIndex()
+        index = ShardIndex()
         records = list(log_state.read())
         if not records and version is None and when is not None:
-            # This language's first story of the stream: start from what earlier runs remember.
+            # This shard's first message of the stream: its stories that earlier runs remember.
+            language, j = _shard_of(key)
             for row in self._remembered.values():
-                if row.get("language") in (None, key) and when - _row_seen(row) <= self._window_s:
+                if (row.get("language") in (None, language) and home_shard(row["story_id"], self._shards) == j
+                        and when - _row_seen(row) <= self._window_s):
                     for record in StreamIndex.seed_records(row):
                         log_state.add(record)
                         index.apply(record)
@@ -519,56 +428,63 @@ class _NearDuplicates(beam.DoFn):
         self._rebuilt.inc()
         return index
 
-    def _save(self, key: str, index: NearDuplicateIndex, version_state) -> None:
+    def _save(self, key, index: ShardIndex, version_state) -> None:
         token = uuid.uuid4().hex
         version_state.write(token)
         self._cache[key] = (token, index)
 
     @staticmethod
-    def _compact(index: NearDuplicateIndex, log_state) -> None:
+    def _compact(index: ShardIndex, log_state) -> None:
         log_state.clear()
         for record in index.records():
             log_state.add(record)
 
     def process(self, element, log_state=beam.DoFn.StateParam(LOG),
                 version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
-        key, (story, exact_of, ordered) = element
-        when = epoch(story.fetched_at)
+        key, message = element
+        kind = message[0]
+        language, j = _shard_of(key)
+        if kind == "tick":
+            yield str(j), message
+            return
+        story = message[1]
+        when = epoch(story.fetched_at) if kind == "touch" else message[2].first
         index = self._load(key, log_state, version_state, when)
         index.newest = max(index.newest, when)
         if index.oldest < index.newest - self._window_s - self._slack:     # batched expiry
-            gone = index.expire(index.newest - self._window_s)
+            gone = index.expire(index.newest - self._window_s, index.newest - self._horizon)
             self._compact(index, log_state)
             for sid in gone:
                 self._expired.inc()
                 yield beam.pvalue.TaggedOutput("freed", ("index_on_arrival", sid))
-        if story.disposition == ALREADY_SEEN:
+        if kind == "touch":
             root, record = index.touch(story.story_id, when, self._touch_every)
-            story.cluster_id = root or story.cluster_id or story.story_id
             records = [record] if record is not None else []
+            e = index.entries.get(story.story_id)
+            add = (("add", story.story_id, e[0], e[1], e[2], e[3], e[4], e[5], e[6], story.feed_agency, e[7], e[8])
+                   if record is not None and e is not None else None)
+            yield str(j), ("touch", story, root, add, index.meta.get(story.story_id))
         else:
-            records, events = index.arrive(story, exact_of, ordered, when, self._window_s, self._threshold,
-                                           story.fetched_at or _dt.datetime.now(UTC), self._token)
-            yield from events      # decisions too: written in the unit of the story that caused them
-            yield from index.provenance_rows     # clusters/ and reprints/ rows, in the same unit
-            (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
+            probe = message[2]
+            records, answer, others = index.receive(probe, kind == "home", self._window_s, self._threshold,
+                                                    self._settle, self._horizon)
+            yield str(probe.home), ("answer", probe.sid, answer, story if kind == "home" else None,
+                               probe if kind == "home" else None)
+            for report in others:
+                yield str(home_shard(report.query, self._shards)), ("reverse", report)
         for record in records:
             log_state.add(record)
-        if records:                 # what the next run (batch or stream) remembers of this story
-            row = index.state_row(story.story_id)
-            if row is not None:       # main output too: written in the same unit as the story
-                yield row
         self._save(key, index, version_state)
         if len(index):
             cleanup.set(_timer_time(index.oldest + self._window_s))
-        yield story
 
     @userstate.on_timer(CLEANUP)
     def on_cleanup(self, key=beam.DoFn.KeyParam, fired=beam.DoFn.TimestampParam,
                    log_state=beam.DoFn.StateParam(LOG), version_state=beam.DoFn.StateParam(VERSION),
                    cleanup=beam.DoFn.TimerParam(CLEANUP)):
         index = self._load(key, log_state, version_state)
-        freed = index.expire(cleanup_reference(index.newest, float(fired)) - self._window_s)
+        reference = cleanup_reference(index.newest, float(fired))
+        freed = index.expire(reference - self._window_s, reference - self._horizon)
         if not freed:      # early (or nothing due): the next arrival sets the timer again
             self._cache[key] = (version_state.read(), index)
             return
@@ -585,29 +501,337 @@ class _NearDuplicates(beam.DoFn):
             self._cache.pop(key, None)
 
 
+class _Decide(beam.DoFn):
+    """Keyed by home shard: gathers each story's S answers (counted) and the reverse reports of
+    later arrivals, holds it until its fetch time + settle is at or before this key's "now" (the
+    newest fetch time or tick it has seen), then decides (shards.decide) and sends the story, its
+    state row and its cluster events to the cluster step (keyed by the decided root). Released on the next message for the key (answers, ticks
+    that every poll round's first story sends to every shard) and, at the end of the stream, by
+    an event-time timer at the end of the global window. Also keeps each decided story's root (a
+    log in a BagState, compacted as it expires) for the state rows of stories seen again."""
+
+    PENDING = userstate.ReadModifyWriteStateSpec("pending", PickleCoder())
+    ROOTS = userstate.BagStateSpec("roots", PickleCoder())
+    ROOTS_ADDED = userstate.ReadModifyWriteStateSpec("roots_added", PickleCoder())
+    RELEASE = userstate.TimerSpec("release", userstate.TimeDomain.WATERMARK)
+    END = userstate.TimerSpec("end", userstate.TimeDomain.WATERMARK)
+
+    def __init__(self, window_days: float, shards: int, settle: float, state_dir: Optional[str] = None,
+                 token: str = ""):
+        self._window_s = float(window_days) * DAY
+        self._shards, self._settle = int(shards), float(settle)
+        self._horizon = default_horizon(settle)
+        self._state_dir, self._token = state_dir, token
+        self._remembered: dict = {}
+        self._canonical = Metrics.counter("stream_dedupe", "canonical")
+        self._duplicates = Metrics.counter("stream_dedupe", "duplicates")
+        self._held = Metrics.distribution("stream_dedupe", "pending_stories")
+
+    def setup(self):
+        self._remembered = remembered_snapshot(self._state_dir, self._token)
+
+    def process(self, element, pending_state=beam.DoFn.StateParam(PENDING), roots=beam.DoFn.StateParam(ROOTS),
+                added=beam.DoFn.StateParam(ROOTS_ADDED), release=beam.DoFn.TimerParam(RELEASE),
+                end=beam.DoFn.TimerParam(END)):
+        key, message = element
+        kind = message[0]
+        pending = pending_state.read() or {"now": 0.0, "stories": {}}
+        stories = pending["stories"]
+        if kind == "tick":
+            pending["now"] = max(pending["now"], message[1])
+        elif kind == "answer":
+            _, sid, answer, story, probe = message
+            held = stories.setdefault(sid, {"story": None, "probe": None, "count": 0, "reports": []})
+            held["count"] += 1
+            held["reports"] += answer
+            if story is not None:
+                held["story"], held["probe"] = story, probe
+                pending["now"] = max(pending["now"], probe.first)
+        elif kind == "reverse":
+            report = message[1]
+            held = stories.setdefault(report.query, {"story": None, "probe": None, "count": 0, "reports": []})
+            held["reports"].append(report)
+            held.setdefault("since", report.match_first)
+        elif kind == "touch":
+            yield from self._touch(key, message, roots)
+        decided = self._release(pending, pending["now"])
+        for story, probe, decision in decided:
+            yield from self._emit(story, probe, decision, roots, added, pending["now"])
+        if decided or kind != "touch":
+            pending_state.write(pending)
+        self._held.update(len(stories))
+        self._arm(stories, release, end)
+
+    def _arm(self, stories: dict, release, end) -> None:
+        due = [h["probe"].first + self._settle for h in stories.values() if h["probe"] is not None]
+        if due:
+            release.set(_timer_time(min(due)))
+        if stories:
+            end.set(GlobalWindow().max_timestamp())
+
+    @userstate.on_timer(RELEASE)
+    def on_release(self, fired=beam.DoFn.TimestampParam, pending_state=beam.DoFn.StateParam(PENDING),
+                   roots=beam.DoFn.StateParam(ROOTS), added=beam.DoFn.StateParam(ROOTS_ADDED),
+                   release=beam.DoFn.TimerParam(RELEASE), end=beam.DoFn.TimerParam(END)):
+        """The watermark passed a held story's settle time (no later message came for this key).
+        Compared with the wall clock too, as the cleanup timers: a runner firing event-time
+        timers early (the FnApiRunner, after every bundle) releases nothing before its time."""
+        pending = pending_state.read()
+        if not pending or not pending["stories"]:
+            return
+        reference = cleanup_reference(pending["now"], float(fired) - 1)
+        decided = self._release(pending, reference)
+        for story, probe, decision in decided:
+            yield from self._emit(story, probe, decision, roots, added, pending["now"])
+        if decided:
+            pending_state.write(pending)
+            self._arm(pending["stories"], release, end)
+
+    def _release(self, pending: dict, now: float) -> list:
+        out = []
+        stories = pending["stories"]
+        for sid in list(stories):
+            held = stories[sid]
+            probe = held["probe"]
+            if probe is None:      # only reverse reports: the story was decided before they came
+                if held.get("since", now) < now - self._horizon - self._settle:
+                    del stories[sid]
+                continue
+            if (held["count"] >= self._shards or now == float("inf")) and probe.first + self._settle <= now:
+                story = held["story"]
+                decision = decide(story, probe, held["reports"], self._settle,
+                                  story.fetched_at or _dt.datetime.now(UTC), self._token)
+                out.append((story, probe, decision))
+                del stories[sid]
+        return out
+
+    def _emit(self, story, probe, decision, roots, added, now):
+        """The decided story, its state row (provenance and version columns still null) and its
+        events, as one message to the cluster step, keyed by the decided root."""
+        (self._canonical if story.disposition == CANONICAL else self._duplicates).inc()
+        row = decided_row(story, probe, decision)
+        if row is not None:
+            roots.add((story.story_id, decision.root, row["root_key"], probe.first))
+            count = (added.read() or 0) + 1
+            if count >= 1000:                 # compact: drop the roots that left the window
+                live = [r for r in roots.read() if r[3] >= now - self._window_s]
+                roots.clear()
+                for r in live:
+                    roots.add(r)
+                count = 0
+            added.write(count)
+        yield cluster_of(story), ("decided", story, row, list(decision.events), probe.exact_of, probe.first)
+
+    def _touch(self, key, message, roots):
+        """A story seen again: its state row (when its shard logged the sighting) with the root
+        this key decided for it (or the state's, for a story an earlier run remembers), to the
+        cluster step (which fills its provenance and version columns)."""
+        _, story, hint, add, meta = message
+        row = None
+        story.cluster_id = hint or story.cluster_id or story.story_id
+        if add is not None:
+            mine = next((r for r in roots.read() if r[0] == story.story_id), None)
+            if mine is None and story.story_id in self._remembered:
+                known = self._remembered[story.story_id]
+                mine = (story.story_id, label_id(known["root_key"]), known["root_key"], 0.0)
+            index = StreamIndex()
+            if mine is not None:
+                story.cluster_id = mine[1]
+            index.apply(add[:4] + (story.cluster_id,) + add[5:])
+            if meta is not None:
+                index.apply(("meta", story.story_id) + tuple(meta))
+            if mine is not None:
+                m = index.meta.get(story.story_id)
+                index.meta[story.story_id] = ((mine[2],) + tuple(m[1:])) if m else (mine[2], story.feed_agency,
+                                                                                     story.language)
+            row = index.state_row(story.story_id)
+        yield cluster_of(story), ("touch", story, row)
+
+    @userstate.on_timer(END)
+    def on_end(self, pending_state=beam.DoFn.StateParam(PENDING), roots=beam.DoFn.StateParam(ROOTS),
+               added=beam.DoFn.StateParam(ROOTS_ADDED)):
+        """The end of the stream (drain; the watermark at the end of the global window): every
+        story still held is decided with what its answers know."""
+        pending = pending_state.read()
+        if not pending or not pending["stories"]:
+            return
+        for story, probe, decision in self._release(pending, float("inf")):
+            for out in self._emit(story, probe, decision, roots, added, pending["now"]):
+                # at the story's own time: not behind the watermark of what reads the decisions
+                yield TimestampedValue(out, probe.first + self._settle)
+        pending_state.write(pending)
+
+
+class _Clusters(beam.DoFn):
+    """Keyed by the decided cluster root: the cluster's members of the window (ClusterMemory,
+    clusters.py) in an append-only BagState of log records, cached decoded on the worker while
+    the VERSION state holds the token it wrote last, as _Shards; seeded at the key's first
+    message from the remembered state rows whose root it is. For a decided story: its versions
+    and its cluster's provenance rows (clusters.settle), its state row completed with their
+    columns; for a story seen again, its row's columns from the memory. Emits the stories, state
+    rows, cluster events and provenance rows: the `decisions` WriteUnits commits."""
+
+    LOG = userstate.BagStateSpec("log", PickleCoder())
+    VERSION = userstate.ReadModifyWriteStateSpec("version", PickleCoder())
+    CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
+
+    def __init__(self, window_days: float, state_dir: Optional[str] = None, token: str = ""):
+        self._window_s = float(window_days) * DAY
+        self._state_dir, self._token = state_dir, token
+        self._slack = max(3600.0, self._window_s / 20)
+        self._by_root: dict = {}
+        self._cache: Dict[Any, Tuple[str, ClusterMemory]] = {}
+        self._freed = Metrics.counter("stream_dedupe", "cluster_members_freed")
+        self._provenance = Metrics.counter("stream_dedupe", "provenance_rows")
+
+    def setup(self):
+        self._by_root = group_by_root(remembered_snapshot(self._state_dir, self._token).values())
+
+    def _load(self, key, log_state, version_state, when: Optional[float] = None) -> ClusterMemory:
+        cached = self._cache.pop(key, None)
+        version = version_state.read()
+        if cached is not None and version is not None and cached[0] == version:
+            return cached[1]
+        memory = ClusterMemory()
+        records = list(log_state.read())
+        if not records and version is None and when is not None:
+            for row in self._by_root.get(key, ()):       # the key's first message: what earlier runs remember
+                if when - _row_seen(row) <= self._window_s:
+                    for record in seed_records(row):
+                        log_state.add(record)
+                        memory.apply(record)
+        for record in records:
+            memory.apply(record)
+        return memory
+
+    def _save(self, key, memory: ClusterMemory, version_state) -> None:
+        token = uuid.uuid4().hex
+        version_state.write(token)
+        self._cache[key] = (token, memory)
+
+    @staticmethod
+    def _compact(memory: ClusterMemory, log_state) -> None:
+        log_state.clear()
+        for record in memory.records():
+            log_state.add(record)
+
+    def process(self, element, log_state=beam.DoFn.StateParam(LOG),
+                version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
+        key, message = element
+        kind, story, row = message[0], message[1], message[2]
+        when = message[5] if kind == "decided" else epoch(story.fetched_at)
+        memory = self._load(key, log_state, version_state, when)
+        memory.newest = max(memory.newest, when)
+        if memory.oldest < memory.newest - self._window_s - self._slack:     # batched expiry
+            self._freed.inc(len(memory.expire(memory.newest - self._window_s)))
+            self._compact(memory, log_state)
+        if kind == "decided":
+            _, _, _, events, exact_of, _ = message
+            records, columns, rows = settle(memory, story, exact_of, when,
+                                            story.fetched_at or _dt.datetime.now(UTC), self._token)
+            yield from events       # written in the unit of the story that caused them
+            yield from rows         # clusters/ and reprints/ rows, in the same unit
+            self._provenance.inc(len(rows))
+        else:
+            records, columns = touch(memory, story.story_id, when)
+        for record in records:
+            log_state.add(record)
+        if row is not None:         # what the next run (batch or stream) remembers of this story
+            yield complete_row(row, columns)
+        self._save(key, memory, version_state)
+        if len(memory):
+            cleanup.set(_timer_time(memory.oldest + self._window_s))
+        yield story
+
+    @userstate.on_timer(CLEANUP)
+    def on_cleanup(self, key=beam.DoFn.KeyParam, fired=beam.DoFn.TimestampParam,
+                   log_state=beam.DoFn.StateParam(LOG), version_state=beam.DoFn.StateParam(VERSION),
+                   cleanup=beam.DoFn.TimerParam(CLEANUP)):
+        memory = self._load(key, log_state, version_state)
+        freed = memory.expire(cleanup_reference(memory.newest, float(fired)) - self._window_s)
+        if not freed:      # early (or nothing due): the next message sets the timer again
+            self._cache[key] = (version_state.read(), memory)
+            return
+        self._freed.inc(len(freed))
+        if len(memory):
+            self._compact(memory, log_state)
+            self._save(key, memory, version_state)
+            cleanup.set(_timer_time(memory.oldest + self._window_s))
+        else:
+            log_state.clear()
+            version_state.clear()
+            self._cache.pop(key, None)
+
+
+def shard_key(language: str, j: int) -> str:
+    """The key of one shard of one language's index ('en|3')."""
+    return f"{language}|{j}"
+
+
+def _shard_of(key: str) -> Tuple[str, int]:
+    language, j = key.rsplit("|", 1)
+    return language, int(j)
+
+
+class _FanOut(beam.DoFn):
+    """A story -> its probe to every shard of its language (home first); a story seen again ->
+    its home shard; and, when the stream's fetch time moves on (a new poll round), a tick to
+    every shard's decider so that settled stories are released."""
+
+    def __init__(self, shards: int, settle: float):
+        self._shards, self._settle = int(shards), float(settle)
+
+    def setup(self):
+        self._tick = 0.0
+
+    def process(self, element):
+        story, exact_of, ordered = element
+        language = safe_language(story.language)
+        when = epoch(story.fetched_at)
+        if self._settle > 0 and when > self._tick:
+            self._tick = when
+            for j in range(self._shards):
+                yield shard_key(language, j), ("tick", when)
+        if story.disposition == ALREADY_SEEN:
+            yield shard_key(language, home_shard(story.story_id, self._shards)), ("touch", story)
+            return
+        probe = make_probe(story, exact_of, ordered, when, self._shards)
+        yield shard_key(language, probe.home), ("home", story, probe)
+        for j in range(self._shards):
+            if j != probe.home:
+                yield shard_key(language, j), ("probe", None, probe)
+
+
 # --------------------------------------------------------------------------- the transform
 
 class StreamDedupe(beam.PTransform):
     """Story -> {'stories': the same stories with disposition, cluster_id, duplicate_of,
-    similarity and inferred agencies, decided on arrival (see the module docstring), in the
+    similarity and inferred agencies, decided once settled (see the module docstring), in the
     global window with their timestamps kept; 'freed': (stage, story_id) for every state entry
     forgotten ('identity' and 'index' by cleanup timers, 'index_on_arrival' on arrival);
     'state_rows': a state row (dedupe/state.py STATE_SCHEMA) for every story decided or seen
     again, for the deltas that the next batch run or stream reads; 'events': cluster events
-    (events.py: merges, origin changes); 'decisions': all three in one
-    PCollection, straight from the deciding step, for WriteUnits (a Flatten there would hold
+    (events.py: merges, origin changes); 'decisions': all three and the provenance rows
+    (ProvenanceRow: clusters/, reprints/) in one PCollection, straight from the last keyed
+    step (Clusters), for WriteUnits (a Flatten there would hold
     its elements until the stream ends on the local runner, measured)}.
 
+    `shards`: the near-duplicate index of a language is split over this many keys (shards.py);
+    `settle_seconds`: how long a story is held so that later arrivals of its poll round are
+    ordered before it as batch orders them (0: decided as soon as its answers are in).
     With `state_dir`, the stream starts from what earlier runs remember there (the current
     generation and the deltas after it, read once per worker; `token` names the stream)."""
 
     def __init__(self, window_days: float = 7.0, threshold: float = CONTAINMENT,
-                 feed_memory: int = FEED_MEMORY, state_dir: Optional[str] = None, token: str = ""):
+                 feed_memory: int = FEED_MEMORY, state_dir: Optional[str] = None, token: str = "",
+                 shards: int = DEFAULT_SHARDS, settle_seconds: float = 0.0):
         super().__init__()
         self._window_days = window_days
         self._threshold = threshold
         self._feed_memory = feed_memory
         self._state_dir, self._token = state_dir, token
+        self._shards = max(1, int(shards))
+        self._settle = max(0.0, float(settle_seconds))
 
     def expand(self, stories):
         identity = (stories
@@ -615,21 +839,26 @@ class StreamDedupe(beam.PTransform):
                     | "KeyById" >> beam.Map(lambda s: (s.story_id, s)).with_output_types(Tuple[str, Any])
                     | "Identity" >> beam.ParDo(_Identity(self._window_days, self._state_dir, self._token)).with_outputs(
                         "freed", main="stories"))
-        near = (identity.stories
-                | "KeyByFeed" >> beam.Map(lambda t: (t[0].feed_url, t)).with_output_types(Tuple[str, Any])
-                | "Fingerprint" >> beam.ParDo(_Fingerprint(self._feed_memory))
-                | "KeyByLanguage" >> beam.Map(lambda t: (safe_language(t[0].language), t)).with_output_types(
-                    Tuple[str, Any])
-                | "NearDuplicates" >> beam.ParDo(_NearDuplicates(
-                    self._window_days, self._threshold, self._state_dir, self._token)).with_outputs(
-                    "freed", main="decisions"))
-        freed = ((identity.freed, near.freed) | "Freed" >> beam.Flatten()
+        shards = (identity.stories
+                  | "KeyByFeed" >> beam.Map(lambda t: (t[0].feed_url, t)).with_output_types(Tuple[str, Any])
+                  | "Fingerprint" >> beam.ParDo(_Fingerprint(self._feed_memory))
+                  | "FanOut" >> beam.ParDo(_FanOut(self._shards, self._settle)).with_output_types(
+                      Tuple[str, Any])
+                  | "Shards" >> beam.ParDo(_Shards(self._window_days, self._threshold, self._shards, self._settle,
+                                                   self._state_dir, self._token)).with_outputs(
+                      "freed", main="answers"))
+        near = (shards.answers
+                | "ByHomeShard" >> beam.Map(lambda kv: kv).with_output_types(Tuple[str, Any])
+                | "Decide" >> beam.ParDo(_Decide(self._window_days, self._shards, self._settle, self._state_dir,
+                                                 self._token)).with_output_types(Tuple[str, Any])
+                | "Clusters" >> beam.ParDo(_Clusters(self._window_days, self._state_dir, self._token)))
+        freed = ((identity.freed, shards.freed) | "Freed" >> beam.Flatten()
                  | "OnlyFreed" >> beam.Filter(lambda f: isinstance(f, tuple) and len(f) == 2 and f[0] in _STAGES))
-        return {"stories": near.decisions | "OnlyStories" >> beam.Filter(lambda s: isinstance(s, Story)),
+        return {"stories": near | "OnlyStories" >> beam.Filter(lambda s: isinstance(s, Story)),
                 "freed": freed,
-                "state_rows": near.decisions | "OnlyRows" >> beam.Filter(lambda r: isinstance(r, dict)),
-                "events": near.decisions | "OnlyEvents" >> beam.Filter(lambda e: isinstance(e, ClusterEvent)),
-                "decisions": near.decisions}
+                "state_rows": near | "OnlyRows" >> beam.Filter(lambda r: isinstance(r, dict)),
+                "events": near | "OnlyEvents" >> beam.Filter(lambda e: isinstance(e, ClusterEvent)),
+                "decisions": near}
 
 
 _STAGES = ("identity", "index", "index_on_arrival")

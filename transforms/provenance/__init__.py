@@ -8,7 +8,7 @@
     batch.py       Provenance: the batch composite transform (one key per cluster)
 
 The decision code (sentences, alignment, rows) has no Beam import: the batch transform and the
-streaming index (transforms/dedupe/stream.py) call the same functions. Imports flow one way:
+streaming dedupe's cluster step (transforms/dedupe/clusters.py) call the same functions. Imports flow one way:
 provenance -> enrich (credit lines), records; dedupe -> provenance (state columns, streaming).
 """
 from transforms.provenance.alignment import (

@@ -1,7 +1,7 @@
 """What a reprint kept, cut and added of its origin: sentence alignment and the reprint row.
 
-Plain Python, no Beam. Both the batch graph (batch.py) and the streaming index
-(transforms/dedupe/stream.py) call `measure` and nothing else decides.
+Plain Python, no Beam. Both the batch graph (batch.py) and the streaming cluster
+step (transforms/dedupe/clusters.py) call `measure` and nothing else decides.
 
 A story becomes a `Copy`: its content sentences (sentences.py; credit lines removed by the
 agency attribution's `strip_credits`, boilerplate sentences set apart by `is_boilerplate`),

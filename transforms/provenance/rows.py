@@ -1,10 +1,11 @@
 """A cluster's provenance rows from its members: the clusters/ row and the reprints/ rows.
 
 Plain Python, no Beam: the batch Provenance transform (batch.py) calls `cluster_rows` once per
-cluster touched by the run, the streaming index (transforms/dedupe/stream.py) on every arrival.
+cluster touched by the run, the streaming dedupe's cluster step (transforms/dedupe/clusters.py) on
+every decided story.
 
 The members are the run's new copies and the copies remembered from earlier runs (state rows
-with the provenance columns, or a stream's index). The origin is the agency's own item when the
+with the provenance columns, or a stream's cluster memory). The origin is the agency's own item when the
 cluster has one, else the earliest published (alignment.choose_origin). Each new copy other than
 the origin gets a reprint row; when the origin itself is new (an agency item arriving after its
 reprints were written) the remembered copies are measured again against it, so a reader that
