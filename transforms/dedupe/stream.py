@@ -510,9 +510,9 @@ class _Decide(beam.DoFn):
     an event-time timer at the end of the global window. Also keeps each decided story's root (a
     log in a BagState, compacted as it expires) for the state rows of stories seen again."""
 
-    PENDING = userstate.ReadModifyWriteStateSpec("pending", PickleCoder())
-    ROOTS = userstate.BagStateSpec("roots", PickleCoder())
-    ROOTS_ADDED = userstate.ReadModifyWriteStateSpec("roots_added", PickleCoder())
+    PENDING = userstate.ReadModifyWriteStateSpec("pending", STATE_CODER)
+    ROOTS = userstate.BagStateSpec("roots", STATE_CODER)
+    ROOTS_ADDED = userstate.ReadModifyWriteStateSpec("roots_added", STATE_CODER)
     RELEASE = userstate.TimerSpec("release", userstate.TimeDomain.WATERMARK)
     END = userstate.TimerSpec("end", userstate.TimeDomain.WATERMARK)
 
@@ -671,8 +671,8 @@ class _Clusters(beam.DoFn):
     columns; for a story seen again, its row's columns from the memory. Emits the stories, state
     rows, cluster events and provenance rows: the `decisions` WriteUnits commits."""
 
-    LOG = userstate.BagStateSpec("log", PickleCoder())
-    VERSION = userstate.ReadModifyWriteStateSpec("version", PickleCoder())
+    LOG = userstate.BagStateSpec("log", STATE_CODER)
+    VERSION = userstate.ReadModifyWriteStateSpec("version", STATE_CODER)
     CLEANUP = userstate.TimerSpec("cleanup", userstate.TimeDomain.WATERMARK)
 
     def __init__(self, window_days: float, state_dir: Optional[str] = None, token: str = ""):
