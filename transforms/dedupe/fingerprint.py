@@ -119,6 +119,19 @@ def shingles_of_normalised(norm: str) -> np.ndarray:
     return hashes[np.sort(first)]
 
 
+def _permuted(hashes: np.ndarray, num_perm: int):
+    """The first `num_perm` MinHash permutations of 32-bit hashes, MINHASH_CHUNK hashes at a
+    time (bounded memory: CHUNK x num_perm values at once): one (chunk, num_perm) array each."""
+    for start in range(0, hashes.size, MINHASH_CHUNK):
+        hv = hashes[start:start + MINHASH_CHUNK].astype(np.uint64)[:, None]
+        with np.errstate(over="ignore"):
+            y = hv * _A[None, :num_perm]
+            y += _B[None, :num_perm]
+        r = mod_mersenne61(y)
+        r &= _MAX32
+        yield r
+
+
 def minhash(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     """MinHash signature (uint32) of a set of 32-bit hashes; empty set -> all max.
 
@@ -129,13 +142,7 @@ def minhash(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
     if hashes.size == 0:
         return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
     best = None
-    for start in range(0, hashes.size, MINHASH_CHUNK):   # bounded memory: CHUNK x num_perm at once
-        hv = hashes[start:start + MINHASH_CHUNK].astype(np.uint64)[:, None]
-        with np.errstate(over="ignore"):
-            y = hv * _A[None, :num_perm]
-            y += _B[None, :num_perm]
-        r = mod_mersenne61(y)
-        r &= _MAX32
+    for r in _permuted(hashes, num_perm):
         low = r.min(axis=0)
         best = low if best is None else np.minimum(best, low)
     return best.astype(np.uint32)
@@ -146,13 +153,7 @@ def bottom_hashes(hashes: np.ndarray, num_perm: int, t: int) -> np.ndarray:
     32-bit hashes (minhash's permutations): a (min(t, n), num_perm) uint32 array, unsorted
     within a column (the column's minimum is minhash's value). Bounded memory, as minhash."""
     best = None
-    for start in range(0, hashes.size, MINHASH_CHUNK):
-        hv = hashes[start:start + MINHASH_CHUNK].astype(np.uint64)[:, None]
-        with np.errstate(over="ignore"):
-            y = hv * _A[None, :num_perm]
-            y += _B[None, :num_perm]
-        r = mod_mersenne61(y)
-        r &= _MAX32
+    for r in _permuted(hashes, num_perm):
         if best is not None:
             r = np.concatenate((best, r))
         best = np.partition(r, t - 1, axis=0)[:t] if r.shape[0] > t else r

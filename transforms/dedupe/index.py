@@ -19,6 +19,19 @@ BUCKET_SCAN = 8           # members looked at per LSH bucket: the oldest and the
 MAX_VERIFY = 64           # containment checks per arriving story
 
 
+def unbucket(buckets: dict, sid: str, keys) -> None:
+    """Removes `sid` from the buckets of `keys` (lists of ids), dropping emptied buckets."""
+    for key in keys:
+        members = buckets.get(key)
+        if members is not None:
+            try:
+                members.remove(sid)
+            except ValueError:
+                pass
+            if not members:
+                del buckets[key]
+
+
 class NearDuplicateIndex:
     """The stories of one language seen within the dedupe window.
 
@@ -73,15 +86,7 @@ class NearDuplicateIndex:
         gone = [sid for sid, e in self.entries.items() if e[0] < before]
         for sid in gone:
             e = self.entries.pop(sid)
-            for key in list(e[5]) + ([e[6]] if e[6] else []):
-                members = self.buckets.get(key)
-                if members is not None:
-                    try:
-                        members.remove(sid)
-                    except ValueError:
-                        pass
-                    if not members:
-                        del self.buckets[key]
+            unbucket(self.buckets, sid, list(e[5]) + ([e[6]] if e[6] else []))
             self.agencies.pop(sid, None)
         self.oldest = min((e[0] for e in self.entries.values()), default=float("inf"))
         return gone

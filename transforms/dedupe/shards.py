@@ -58,7 +58,7 @@ from transforms.dedupe.candidates import content_key
 from transforms.dedupe.events import merge_events, origin_change, origin_rank
 from transforms.dedupe.exact import order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity, sketch
-from transforms.dedupe.index import BUCKET_SCAN, MAX_VERIFY, NearDuplicateIndex
+from transforms.dedupe.index import BUCKET_SCAN, MAX_VERIFY, NearDuplicateIndex, unbucket
 from transforms.dedupe.rules import (CONTENT_HASH, VERSION, Link, Side, candidate_keys, containments,
                                      exact_rule, label_id, story_facts, verify)
 from transforms.records import CANONICAL, DUPLICATE, Story
@@ -223,15 +223,7 @@ class ShardIndex(NearDuplicateIndex):
         old = [sid for sid, a in self.aliases.items() if a[0] < before]
         for sid in old:
             a = self.aliases.pop(sid)
-            for key in list(a[2]) + ([a[3]] if a[3] else []):
-                members = self.alias_buckets.get(key)
-                if members is not None:
-                    try:
-                        members.remove(sid)
-                    except ValueError:
-                        pass
-                    if not members:
-                        del self.alias_buckets[key]
+            unbucket(self.alias_buckets, sid, list(a[2]) + ([a[3]] if a[3] else []))
         for sid in gone:
             self.meta.pop(sid, None)
         live = set(self.entries) | {e[2] for e in self.entries.values()} | {a[1] for a in self.aliases.values()}
