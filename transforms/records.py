@@ -225,6 +225,9 @@ class Story:
     stale: bool = False
     version_of: Optional[str] = None
     identity_id: Optional[str] = None
+    # Carried, not written: the feed's text when --fetch-articles replaced `text` with the
+    # article page's (versions compare what the feed delivered, run after run).
+    feed_text: str = ""
 
     def partition(self) -> Tuple[str, str]:
         """(date, lang) partition values; both are sanitised (never a path)."""

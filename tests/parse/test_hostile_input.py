@@ -524,6 +524,9 @@ ALLOWED = [
     r"stories/date=\d{4}-\d{2}-\d{2}/lang=([a-z]{2}|und)/part-\d{5}-[\w.-]+\.(parquet|jsonl)",
     r"duplicates/date=\d{4}-\d{2}-\d{2}/lang=([a-z]{2}|und)/part-\d{5}-[\w.-]+\.(parquet|jsonl)",
     r"dead_letter/date=\d{4}-\d{2}-\d{2}/part-\d{5}-[\w.-]+\.jsonl",
+    r"clusters/date=\d{4}-\d{2}-\d{2}/part-\d{5}-[\w.-]+\.parquet",        # provenance (transforms/provenance/)
+    r"reprints/date=\d{4}-\d{2}-\d{2}/part-\d{5}-[\w.-]+\.parquet",
+    r"cluster_events/date=\d{4}-\d{2}-\d{2}/part-\d{5}-[\w.-]+\.parquet",  # dedupe/events.py
     r"runs/[\w.-]+\.json",
     r"reports/[\w.-]+\.html",          # the run report (pipeline/report/)
     r"state/.+",

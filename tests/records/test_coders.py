@@ -235,7 +235,7 @@ def test_every_listed_record_class_exists_and_has_distinct_tags():
 
 def test_an_older_pickled_story_loads_with_defaults_for_the_new_fields():
     from transforms.records import STORY_FIELDS  # noqa: PLC0415
-    story = full_story(version=2, previous_story_id="p", stale=True, version_of="v", identity_id="i")
+    story = full_story(version=2, previous_story_id="p", stale=True, version_of="v", identity_id="i", feed_text="f")
     func, args = story.__reduce__()
     old = func(*args[:-1])                    # the pickle of a Story one field shorter
     last, before = STORY_FIELDS[-1], STORY_FIELDS[-2]

@@ -127,6 +127,13 @@ def headline_key(title: str) -> str:
 _BREAK = " zqxsentencebreakzqx "            # survives normalize_for_hash: one call per text
 
 
+def content_text(story) -> str:
+    """The text a version's content is taken from: what the feed delivered (`feed_text` when
+    --fetch-articles replaced the text with the article page's, else `text`), so a later run that
+    does not fetch the page again (the story is known) compares like with like."""
+    return getattr(story, "feed_text", "") or story.text
+
+
 def sentence_hashes(text: str) -> Tuple[int, ...]:
     """The content of a text: CRC32s of its folded sentences (credits removed, sentences of
     fewer than MIN_SENTENCE_WORDS words skipped), ending with TRUNCATED when the feed cut it (its
@@ -211,7 +218,7 @@ def _epoch(when) -> float:
 def info_of_story(story) -> VersionInfo:
     return VersionInfo(story_id=story.story_id, feed=redact_url(story.feed_url), version=story.version or 1,
                        version_of=story.version_of, previous=story.previous_story_id, title=story.title or "",
-                       sentences=sentence_hashes(story.text), published=_epoch(story.published), new=True,
+                       sentences=sentence_hashes(content_text(story)), published=_epoch(story.published), new=True,
                        stale=bool(story.stale), slug=parse_slug(story.title, story.text)[1],
                        guid=redact_url(story.guid) or None)
 
@@ -233,7 +240,7 @@ def state_columns(story, sentences: Optional[Tuple[int, ...]] = None) -> dict:
     return {"guid": redact_url(story.guid), "canonical_url": redact_url(story.canonical_url) or None,
             "version": int(story.version or 1), "version_of": story.version_of, "version_title": story.title or "",
             "version_feed": redact_url(story.feed_url), "version_published": story.published,
-            "version_sentences": list(sentence_hashes(story.text) if sentences is None else sentences),
+            "version_sentences": list(sentence_hashes(content_text(story)) if sentences is None else sentences),
             "identity_id": story.identity_id}
 
 
@@ -257,7 +264,7 @@ def identity_version(story, known: Sequence[VersionInfo]) -> Optional[VersionInf
     first and None is returned too."""
     if not known:
         return None
-    sentences = sentence_hashes(story.text)
+    sentences = sentence_hashes(content_text(story))
     for info in sorted(known, key=lambda i: -i.version):
         if same_content(sentences, info.sentences):
             return info

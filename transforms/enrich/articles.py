@@ -133,7 +133,7 @@ def with_article_text(story: Story, text: str) -> Story:
         if TEXT_TRUNCATED not in flags:
             flags.append(TEXT_TRUNCATED)
     return replace(story, text=text, text_source=ARTICLE, content_hash=content_hash(story.title, text),
-                   flags=flags)
+                   flags=flags, feed_text=story.feed_text or story.text)
 
 
 class ArticleFetcher(LazyClient):
