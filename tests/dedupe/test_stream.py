@@ -204,7 +204,7 @@ def test_fingerprint_memory_is_bounded():
 
 
 def test_index_log_replays_to_the_same_decisions():
-    """The NearDuplicates state is an append-only log; replaying it (another worker, a retried
+    """The streaming index state is an append-only log; replaying it (another worker, a retried
     bundle) or its compaction gives the same index."""
     w = 7 * 86400.0
     live, log = NearDuplicateIndex(), []

@@ -26,6 +26,7 @@ def test_streaming_graph_translates_for_dataflow():
     assert str(result.state).endswith("DONE")
     assert result.job.proto.type == 2            # JOB_TYPE_STREAMING
     names = {t.unique_name for t in result.job.proto_pipeline.components.transforms.values()}
-    for step in ("PollFeeds/Ticks", "PollFeeds/Poll", "StreamDedupe/Identity", "StreamDedupe/NearDuplicates",
+    for step in ("PollFeeds/Ticks", "PollFeeds/Poll", "StreamDedupe/Identity", "StreamDedupe/FanOut",
+                 "StreamDedupe/Shards", "StreamDedupe/Decide", "StreamDedupe/Clusters",
                  "WriteUnits/CommitUnits", "WriteUnits/CommitDeadLetters0", "WriteUnits/Commit"):
         assert step in names
