@@ -376,7 +376,33 @@ def decided_row(story: Story, probe: Probe, decision: Decision) -> Optional[dict
     return index.state_row(story.story_id)
 
 
-class _Shards(beam.DoFn):
+class _LoggedKeyState(beam.DoFn):
+    """What _Shards and _Clusters share: a key's object (an index, a cluster memory) kept as an
+    append-only BagState of log records, cached decoded on the worker while the VERSION state
+    holds the token this worker wrote last (otherwise the log is replayed: another worker, a
+    retried bundle). Subclasses declare the LOG and VERSION specs and build the object."""
+
+    def _cached(self, key, version_state):
+        """(the cached object, or None when the log must be replayed; the VERSION token)."""
+        cached = self._cache.pop(key, None)   # back in the cache only once saved: an exception
+        version = version_state.read()        # in between leaves no half-updated object behind
+        if cached is not None and version is not None and cached[0] == version:
+            return cached[1], version
+        return None, version
+
+    def _save(self, key, obj, version_state) -> None:
+        token = uuid.uuid4().hex
+        version_state.write(token)
+        self._cache[key] = (token, obj)
+
+    @staticmethod
+    def _compact(obj, log_state) -> None:
+        log_state.clear()
+        for record in obj.records():
+            log_state.add(record)
+
+
+class _Shards(_LoggedKeyState):
     """Keyed by (language, shard): the home stories of one shard (ShardIndex, shards.py) in an
     append-only BagState of log records, compacted when entries expire, cached decoded on the
     worker while the VERSION state holds the token it wrote last (otherwise the log is
@@ -407,10 +433,9 @@ class _Shards(beam.DoFn):
         self._remembered = remembered_snapshot(self._state_dir, self._token)
 
     def _load(self, key, log_state, version_state, when: Optional[float] = None) -> ShardIndex:
-        cached = self._cache.pop(key, None)   # back in the cache only once saved: an exception
-        version = version_state.read()        # in between leaves no half-updated index behind
-        if cached is not None and version is not None and cached[0] == version:
-            return cached[1]
+        cached, version = self._cached(key, version_state)
+        if cached is not None:
+            return cached
         index = ShardIndex()
         records = list(log_state.read())
         if not records and version is None and when is not None:
@@ -427,17 +452,6 @@ class _Shards(beam.DoFn):
             index.apply(record)
         self._rebuilt.inc()
         return index
-
-    def _save(self, key, index: ShardIndex, version_state) -> None:
-        token = uuid.uuid4().hex
-        version_state.write(token)
-        self._cache[key] = (token, index)
-
-    @staticmethod
-    def _compact(index: ShardIndex, log_state) -> None:
-        log_state.clear()
-        for record in index.records():
-            log_state.add(record)
 
     def process(self, element, log_state=beam.DoFn.StateParam(LOG),
                 version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
@@ -662,7 +676,7 @@ class _Decide(beam.DoFn):
         pending_state.write(pending)
 
 
-class _Clusters(beam.DoFn):
+class _Clusters(_LoggedKeyState):
     """Keyed by the decided cluster root: the cluster's members of the window (ClusterMemory,
     clusters.py) in an append-only BagState of log records, cached decoded on the worker while
     the VERSION state holds the token it wrote last, as _Shards; seeded at the key's first
@@ -688,10 +702,9 @@ class _Clusters(beam.DoFn):
         self._by_root = group_by_root(remembered_snapshot(self._state_dir, self._token).values())
 
     def _load(self, key, log_state, version_state, when: Optional[float] = None) -> ClusterMemory:
-        cached = self._cache.pop(key, None)
-        version = version_state.read()
-        if cached is not None and version is not None and cached[0] == version:
-            return cached[1]
+        cached, version = self._cached(key, version_state)
+        if cached is not None:
+            return cached
         memory = ClusterMemory()
         records = list(log_state.read())
         if not records and version is None and when is not None:
@@ -703,17 +716,6 @@ class _Clusters(beam.DoFn):
         for record in records:
             memory.apply(record)
         return memory
-
-    def _save(self, key, memory: ClusterMemory, version_state) -> None:
-        token = uuid.uuid4().hex
-        version_state.write(token)
-        self._cache[key] = (token, memory)
-
-    @staticmethod
-    def _compact(memory: ClusterMemory, log_state) -> None:
-        log_state.clear()
-        for record in memory.records():
-            log_state.add(record)
 
     def process(self, element, log_state=beam.DoFn.StateParam(LOG),
                 version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
