@@ -24,7 +24,6 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedupe.candidates import Fingerprint
-from transforms.provenance.alignment import state_columns
 from transforms.records import redact_text, redact_url
 from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, shard_count, staging_root
@@ -205,18 +204,14 @@ def redacted_row(row: dict) -> dict:
     return row if redacted == key else dict(row, root_key=redacted)
 
 
-def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime, language: Optional[str] = None,
-              story=None) -> dict:
-    """A new story's state row; with `story`, its provenance columns too (batch leaves them to
-    the Provenance transform, which measures the story anyway)."""
+def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime, language: Optional[str] = None) -> dict:
+    """A new story's state row (its provenance columns are added by transforms/provenance's
+    Provenance, which measures the story anyway)."""
     from transforms.dedupe.fingerprint import sketch
-    row = {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
-           "content_key": fp.content_key, "feed_agency": fp.feed_agency,
-           "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys),
-           "language": language}
-    if story is not None:
-        row.update(state_columns(story))
-    return row
+    return {"story_id": fp.story_id, "root_key": frozen_root(root_label), "seen_at": seen_at,
+            "content_key": fp.content_key, "feed_agency": fp.feed_agency,
+            "n_shingles": fp.n_shingles, "sketch": sketch(fp.shingles).tolist(), "keys": list(fp.keys),
+            "language": language}
 
 
 def row_fingerprint(row: dict) -> Fingerprint:
