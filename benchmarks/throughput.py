@@ -348,6 +348,14 @@ def main(argv=None):
                 sec = statistics.median(v)
                 if sec / total >= 0.005:
                     print(f"    {k:44s} {sec:6.1f} s {sec / total:4.0%} ({1000 * sec / n:.2f} ms/story)")
+            dedupe = {k: statistics.median(v) for k, v in steps.items() if k.startswith("Dedupe/")}
+            if dedupe:
+                sec = sum(dedupe.values())
+                fp = sum(v for k, v in dedupe.items() if k.startswith("Dedupe/GroupByFeed"))
+                print(f"dedupe stages together (the {len(dedupe)} stages starting with a Dedupe/ step): "
+                      f"{sec:.1f} s = {n / sec:.0f} stories per CPU-second; without the fingerprint stage "
+                      f"(Dedupe/GroupByFeed: shingles, MinHash, LSH keys) {sec - fp:.1f} s = "
+                      f"{n / max(sec - fp, 1e-9):.0f} per CPU-second")
         if runs.get(("baseline", ())):
             timers = collections.defaultdict(float)
             for x in runs[("baseline", ())]:
