@@ -29,7 +29,8 @@ from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, shard_count, staging_root
 
 CURRENT = "CURRENT"
-STATE_ROWS_PER_FILE = 50_000    # a generation is ceil(rows / this) files: no worker holds more rows of it
+STATE_ROWS_PER_FILE = 10_000    # a generation is ceil(rows / this) files: no worker holds more rows of it
+#                                (a row decodes to ~35-40 KB of Python objects: 10,000 rows ~ 400 MB on one worker)
 STATE_SCHEMA = pa.schema([
     pa.field("story_id", pa.string(), nullable=False),
     pa.field("root_key", pa.string(), nullable=False),
