@@ -156,6 +156,11 @@ def state_rows(n: int, limit: int) -> list:
     """State rows of the first `limit` stories of the corpus of `n` (as Resolve and Provenance
     complete them)."""
     from benchmarks import scale
+    return state_rows_of(pathlib.Path(scale.corpus(n)["opml"]).parent / "feeds", limit)
+
+
+def state_rows_of(folder: pathlib.Path, limit: int) -> list:
+    """State rows of the first `limit` stories of the feed files in `folder`."""
     from transforms.clean.stories import clean_story
     from transforms.dedupe.candidates import fingerprint_feed
     from transforms.dedupe.state import state_row
@@ -166,8 +171,6 @@ def state_rows(n: int, limit: int) -> list:
     from transforms.provenance import state_columns as provenance_columns
     from transforms.records import FeedDocument, FeedSource
 
-    made = scale.corpus(n)
-    folder = pathlib.Path(made["opml"]).parent / "feeds"
     detector = LanguageDetector(seed=0)
     at = _dt.datetime(2026, 11, 21, 6, tzinfo=_dt.timezone.utc)
     rows: list = []
