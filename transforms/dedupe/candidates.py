@@ -125,7 +125,10 @@ def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]
         yield (min(a, b), max(a, b), 1.0) if exact else (min(a, b), max(a, b))
 
 
-EMITTED_MAX = 1_000_000      # candidate pairs remembered per bundle to skip repeats
+# Candidate pairs remembered per bundle to skip repeats (the set is emptied when full; a repeat
+# it forgot is removed by DistinctPairs). A pair holds its two ids: ~290 bytes, so <= ~29 MB
+# (1,000,000 was ~290 MB: on the local runner a bundle is a whole stage's share of the run).
+EMITTED_MAX = 100_000
 BUCKET_SHARDS = 256          # the bucket keys are grouped in this many shards (by key hash)
 
 

@@ -29,8 +29,11 @@ from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, shard_count, staging_root
 
 CURRENT = "CURRENT"
-STATE_ROWS_PER_FILE = 10_000    # a generation is ceil(rows / this) files: no worker holds more rows of it
-#                                (a row decodes to ~35-40 KB of Python objects: 10,000 rows ~ 400 MB on one worker)
+# A generation is ceil(rows / this) files: no worker holds more rows of it, writing (one
+# WriteState/GroupByShard value, sorted) or reading (read_rows). A state row decoded in a worker
+# is ~40 KB of Python objects (its sketch, keys, sentence and word hashes are lists of ints:
+# benchmarks/worker_caches.py state), so 10,000 rows are ~400 MB (50,000 were ~2 GB).
+STATE_ROWS_PER_FILE = 10_000
 STATE_SCHEMA = pa.schema([
     pa.field("story_id", pa.string(), nullable=False),
     pa.field("root_key", pa.string(), nullable=False),

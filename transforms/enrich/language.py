@@ -7,7 +7,7 @@ probabilities one random n-gram at a time. `_FastLangdetect` keeps its model and
 rule, and does the work in bulk:
 - the n-grams are exactly langdetect's (tests/benchmarks/test_throughput_parts.py compares them):
   characters normalised with one `str.translate` through a memoised table, and the n-grams of
-  a text are those of its space-separated words, each word's list memoised;
+  a text are those of its space-separated words, each word's list memoised (both memos bounded per process: WORD_CACHE_MAX, NORM_TABLE_MAX);
 - each n-gram is a row of one matrix (n-grams x languages) of log(profile probability + alpha
   / BASE_FREQ), built from langdetect's profile files;
 - the 7 trials draw their random n-grams in chunks and add log rows instead of multiplying 55
@@ -57,7 +57,15 @@ _LATIN = re.compile(r"[A-z]")                                   # langdetect's '
 _NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")     # >= U+0300, not U+1E00-U+1EFF
 _SPACES = re.compile(r" {2,}")
 _WORD = re.compile(r"[^ ]+ ?")
-_WORD_CACHE_MAX = 200_000
+# A worker process's memo of words (word -> its n-gram rows) holds at most WORD_CACHE_MAX words
+# and is emptied when the next text would take it past that: ~300 bytes a word (measured on
+# lingua's sentences of 75 languages, benchmarks/worker_caches.py vocabulary), so <= ~15 MB
+# however many stories a worker sees (it was 200,000 words, ~60 MB; on those sentences a
+# 20,000-word memo cost < 2 % more time than a 200,000-word one). Its character table
+# (code point -> normalised character) holds at most NORM_TABLE_MAX code points the same way
+# (~5,500 after 75 languages; unbounded, it could grow to every code point, ~140 MB).
+WORD_CACHE_MAX = 50_000
+NORM_TABLE_MAX = 20_000
 CHECKS = 12                  # convergence checks per chunk of draws (60 updates per trial)
 
 
@@ -164,12 +172,15 @@ class _FastLangdetect:
         return tuple(rows)
 
     def ngram_rows(self, text: str) -> List[int]:
-        norm = self._text(text).translate(self._norm)
+        text = self._text(text)
+        if len(self._norm) + len(text) > NORM_TABLE_MAX:     # a text adds at most a code point
+            self._norm.clear()                                # per character
+        tokens = _WORD.findall(text.translate(self._norm))
         cache = self._words
-        if len(cache) > _WORD_CACHE_MAX:
+        if len(cache) + len(tokens) > WORD_CACHE_MAX:         # a text adds at most its words
             cache.clear()
         out: List[int] = []
-        for token in _WORD.findall(norm):
+        for token in tokens:
             rows = cache.get(token)
             if rows is None:
                 rows = cache[token] = self._word_rows(token)
