@@ -300,6 +300,9 @@ def measure(n: int, window_days: float = 7.0, seed: int = 11, shards: int = DEFA
                        "largest_key_compact_bytes": max(compact_bytes),
                        "largest_key_log_bytes": max(shard_log_bytes),
                        "largest_key_entries": max(len(s) for s in shard_objs),
+                       "aliases_per_story": round(sum(len(s.aliases) for s in shard_objs) / n, 3),
+                       "keys_per_entry": round(statistics.mean(len(e[5]) for s in shard_objs
+                                                               for e in s.entries.values()), 1),
                        "memory": per(rebuilt_heap(shard_compact, ShardIndex)),
                        "memory_breakdown": {k: per(v) for k, v in shard_breakdown(shard_objs).items()}}
     del shard_compact
@@ -313,6 +316,9 @@ def measure(n: int, window_days: float = 7.0, seed: int = 11, shards: int = DEFA
     steps["Clusters"] = {"keys": len(cluster_step.memories), "state": per(cluster_log_bytes + tokens),
                          "compact": per(sum(map(len, sum(cluster_compact, []))) + tokens),
                          "largest_key_compact_bytes": max(sum(map(len, c)) for c in cluster_compact),
+                         "sentences_per_member": round(statistics.mean(
+                             len(m[3].sentences) for c in cluster_step.memories.values() for m in c.members.values()
+                             if m[3] is not None), 1),
                          "memory": per(rebuilt_heap(cluster_compact, ClusterMemory)),
                          "memory_breakdown": {k: per(v) for k, v in
                                               cluster_breakdown(cluster_step.memories.values()).items()}}
@@ -366,6 +372,8 @@ def main(argv=None):
               + ", ".join(f"{k} {v:,.1f}" for k, v in sh["memory_breakdown"].items()))
         print("Clusters heap by part (deep sizeof, B/story): "
               + ", ".join(f"{k} {v:,.1f}" for k, v in r["steps"]["Clusters"]["memory_breakdown"].items()))
+        print(f"{sh['keys_per_entry']} LSH keys an entry, {sh['aliases_per_story']} aliases a story, "
+              f"{r['steps']['Clusters']['sentences_per_member']} provenance sentences a cluster member")
         print(f"largest shard: {sh['largest_key_entries']:,} entries, log {sh['largest_key_log_bytes']:,} B, "
               f"compacted {sh['largest_key_compact_bytes']:,} B; Decide pending {r['steps']['Decide']['pending_stories']} "
               f"stories {r['steps']['Decide']['pending_bytes']:,} B; Fingerprint {r['steps']['Fingerprint']['per_feed']:,} B "
