@@ -145,7 +145,7 @@ def generate_feeds(folder, n_entries: int = 2000, seed: int = 7, paragraphs=(3, 
               "lang": "en", "agency": a, "items": []}
              for a, _ in _AGENCIES[:2] for j in range(wire_feeds)]
     base = _dt.datetime(2026, 11, 20, 0, 0, tzinfo=_dt.timezone.utc)
-    originals, copies, reprints = [], 0, 0
+    originals, wire_originals, copies, reprints = [], [], 0, 0     # wire_originals: originals of agency wires
     total = 0
     while total < n_entries:
         roll = r.random()
@@ -155,7 +155,7 @@ def generate_feeds(folder, n_entries: int = 2000, seed: int = 7, paragraphs=(3, 
             target["items"].append(dict(item))
             copies += 1
         elif originals and roll < 0.14:          # an edited reprint of a wire item
-            wire_items = [(s, i) for s, i in originals if "agency" in s]
+            wire_items = wire_originals       # kept as they come: scanning originals made N entries O(N^2)
             if not wire_items:
                 continue
             src, item = r.choice(wire_items)
@@ -185,6 +185,8 @@ def generate_feeds(folder, n_entries: int = 2000, seed: int = 7, paragraphs=(3, 
                     "guid": f"{src['slug']}-{n:06d}"}
             src["items"].append(item)
             originals.append((src, item))
+            if "agency" in src:
+                wire_originals.append((src, item))
         total += 1
     outlines = []
     for feed in wires + outlets:
