@@ -81,7 +81,7 @@ def test_word_memo_never_exceeds_its_cap():
     for text in _word_texts(70_000):                 # more distinct words than the cap
         model.ngram_rows(text)
         most = max(most, len(model._words))
-    assert 49_000 <= most <= 50_000                  # ~300 bytes a word: <= ~15 MB a process
+    assert 49_000 <= most <= 50_000                  # ~320 bytes a word: <= ~16 MB a process
     from transforms.enrich import language
     assert language.WORD_CACHE_MAX == 50_000
 

@@ -7,7 +7,8 @@ probabilities one random n-gram at a time. `_FastLangdetect` keeps its model and
 rule, and does the work in bulk:
 - the n-grams are exactly langdetect's (tests/benchmarks/test_throughput_parts.py compares them):
   characters normalised with one `str.translate` through a memoised table, and the n-grams of
-  a text are those of its space-separated words, each word's list memoised (both memos bounded per process: WORD_CACHE_MAX, NORM_TABLE_MAX);
+  a text are those of its space-separated words, each word's list memoised (both memos
+  bounded per process: WORD_CACHE_MAX, NORM_TABLE_MAX);
 - each n-gram is a row of one matrix (n-grams x languages) of log(profile probability + alpha
   / BASE_FREQ), built from langdetect's profile files;
 - the 7 trials draw their random n-grams in chunks and add log rows instead of multiplying 55
@@ -58,12 +59,12 @@ _NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")     # >= U+0300, not
 _SPACES = re.compile(r" {2,}")
 _WORD = re.compile(r"[^ ]+ ?")
 # A worker process's memo of words (word -> its n-gram rows) holds at most WORD_CACHE_MAX words
-# and is emptied when the next text would take it past that: ~300 bytes a word (measured on
-# lingua's sentences of 75 languages, benchmarks/worker_caches.py vocabulary), so <= ~15 MB
-# however many stories a worker sees (it was 200,000 words, ~60 MB; on those sentences a
-# 20,000-word memo cost < 2 % more time than a 200,000-word one). Its character table
-# (code point -> normalised character) holds at most NORM_TABLE_MAX code points the same way
-# (~5,500 after 75 languages; unbounded, it could grow to every code point, ~140 MB).
+# and is emptied when the next text would take it past that: ~320 bytes a word (measured on
+# lingua's sentences of 75 languages, benchmarks/worker_caches.py vocabulary), so <= ~16 MB
+# however many stories a worker sees (it was 200,000 words, ~60 MB; on 40,000 of those
+# sentences a 20,000-word memo took 47.5 and 48.4 CPU-s, a 200,000-word one 46.7 and 49.6).
+# Its character table (code point -> normalised character) holds at most NORM_TABLE_MAX code
+# points the same way (~5,500 after 75 languages; unbounded, it grew with every new one).
 WORD_CACHE_MAX = 50_000
 NORM_TABLE_MAX = 20_000
 CHECKS = 12                  # convergence checks per chunk of draws (60 updates per trial)
