@@ -16,6 +16,7 @@ run first, then an agency's own item, then the earliest published (see exact.ord
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from typing import NamedTuple, Optional
 
@@ -140,7 +141,10 @@ class _ByRoot(beam.DoFn):
         root = label_id(label)
         if fp.feed_agency:
             yield beam.pvalue.TaggedOutput("agencies", AgencyOf(root, fp.feed_agency))
-        yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
+        if fp.old or root != fp.story_id or not stories:
+            # A new story that is its own component's root is a member of that component:
+            # _Resolve takes the root's set from its Member instead (most stories are unique).
+            yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
         if fp.old:
             yield beam.pvalue.TaggedOutput("remembered", Remembered(root, (label_id(fp.label), label)))
             for info in g.get("versions", ()):
@@ -152,6 +156,12 @@ class _ByRoot(beam.DoFn):
             yield beam.pvalue.TaggedOutput("rows", row)
         for i, story in enumerate(stories):      # the row goes with its story: _Resolve completes it
             yield Member(root, (story, fp.shingles, fp.n_shingles, row if i == 0 else None))
+
+
+def slim_fingerprint(fp):
+    """A fingerprint as JoinLabels needs it (_ByRoot, state_row): without what only rules.verify
+    reads (the feed and the facts)."""
+    return dataclasses.replace(fp, feed=None, facts=None) if (fp.feed is not None or fp.facts is not None) else fp
 
 
 def evidence_both_ways(edge):
@@ -213,7 +223,8 @@ def component_events(root: str, members, remembered, at, run_id: str = "") -> li
 
 
 def _resolve(root, g, members, infos: Optional[dict] = None):
-    roots = list(g["root"])
+    roots = list(g["root"]) or [(shingles, n) for story, shingles, n, _ in members
+                                if story.story_id == root and shingles is not None][:1]
     agencies = sorted(set(g["agencies"]))
     found = resolve_cluster([story for story, *_ in members], list(g.get("versions", ())))
     if infos is not None:
@@ -280,7 +291,7 @@ class Dedupe(beam.PTransform):
         labels = ({"edges": edges, "labels": fps | "InitialLabels" >> beam.Map(lambda f: (f.story_id, f.label))}
                   | "ConnectedComponents" >> ConnectedComponents())
         joined = ({"story": new | "NewById" >> beam.Map(lambda s: (s.story_id, s)),
-                   "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, f)),
+                   "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, slim_fingerprint(f))),
                    "label": labels, "evidence": evidence,
                    "versions": split["rows"] | "RememberedVersions" >> beam.Map(
                        lambda r: (r["story_id"], info_of_row(r)))}
