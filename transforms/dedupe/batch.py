@@ -21,10 +21,12 @@ import datetime as _dt
 from typing import NamedTuple, Optional
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from transforms.coders import register_record
-from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
+from transforms.dedupe.candidates import (CandidatePairs, VerifyPairs, fingerprint_feed, fingerprint_input, pack_keys,
+                                         unpack_keys)
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.events import merge_events, origin_event
 from transforms.dedupe.exact import ExactIdentity, label_id, order_key
@@ -151,17 +153,36 @@ class _ByRoot(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("versions", KnownVersion(root, info))
             return
         language = stories[0].language if stories else None
-        row = state_row(fp, label, self._as_of, language)    # provenance columns: transforms/provenance
+        row = state_row(dataclasses.replace(fp, keys=unpack_keys(fp.keys)), label, self._as_of, language)    # provenance columns: transforms/provenance
         if not stories:
             yield beam.pvalue.TaggedOutput("rows", row)
+            return
+        row = compact_row(row)
         for i, story in enumerate(stories):      # the row goes with its story: _Resolve completes it
             yield Member(root, (story, fp.shingles, fp.n_shingles, row if i == 0 else None))
 
 
 def slim_fingerprint(fp):
     """A fingerprint as JoinLabels needs it (_ByRoot, state_row): without what only rules.verify
-    reads (the feed and the facts)."""
-    return dataclasses.replace(fp, feed=None, facts=None) if (fp.feed is not None or fp.facts is not None) else fp
+    reads (the feed and the facts); a remembered one without its keys and content key (its
+    state row is kept as it is), a new one with its keys packed (candidates.pack_keys)."""
+    if fp.old:
+        return dataclasses.replace(fp, keys=[], content_key=None, feed=None, facts=None)
+    return dataclasses.replace(fp, keys=pack_keys(fp.keys), feed=None, facts=None)
+
+
+def compact_row(row: dict) -> dict:
+    """A new story's state row as it rides JoinRoots (in its Member): the sketch as a uint32
+    array (RecordCoder: raw bytes) and the keys packed; full_row gives the lists back."""
+    row["sketch"] = np.asarray(row["sketch"], dtype=np.uint32)
+    row["keys"] = pack_keys(row["keys"])
+    return row
+
+
+def full_row(row: dict) -> dict:
+    row["sketch"] = row["sketch"].tolist() if isinstance(row["sketch"], np.ndarray) else row["sketch"]
+    row["keys"] = unpack_keys(row["keys"])
+    return row
 
 
 def evidence_both_ways(edge):
@@ -201,6 +222,7 @@ class _Resolve(beam.DoFn):
         for story, _, _, row in members:
             if row is not None:
                 info = infos.get(story.story_id)
+                row = full_row(row)
                 row.update(state_columns(story, info.sentences if info is not None else None))
                 yield beam.pvalue.TaggedOutput("rows", row)
         for event in component_events(root, members, list(g["remembered"]), self._as_of, self._run_id):
@@ -275,7 +297,7 @@ class Dedupe(beam.PTransform):
                                              {"new": Story, "seen": Story, "rows": dict, "version_edges": tuple}))
         exact_edges = (exact["edges"], split["version_edges"]) | "ExactAndVersionEdges" >> beam.Flatten()
         new, seen = split["new"], split["seen"]
-        fps = ((new | "KeyByFeed" >> beam.Map(lambda s: (s.feed_url, s))
+        fps = ((new | "KeyByFeed" >> beam.Map(lambda s: (s.feed_url, fingerprint_input(s)))
                 | "GroupByFeed" >> beam.GroupByKey()
                 | "Fingerprint" >> beam.FlatMapTuple(lambda _, group: fingerprint_feed(list(group))),
                 split["rows"] | "Remembered" >> beam.Map(row_fingerprint))

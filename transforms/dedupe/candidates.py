@@ -21,6 +21,7 @@ from transforms.dedupe.fingerprint import keeps_repeats, shingle_text_cached, sh
 from transforms.dedupe.rules import (SAME_FEED_CONTAINMENT, Side, candidate_keys, containments, order_key,
                                      story_facts, verify)
 from transforms.clean.text import normalize_for_hash
+from transforms.records import Story
 
 ALL_PAIRS_MAX = 12
 # The same-feed rule lives in rules.verify (SAME_FEED_CONTAINMENT is re-exported for callers).
@@ -113,6 +114,14 @@ def fingerprint_feed(stories: List) -> Iterable[Fingerprint]:
                           facts=story_facts(s.text))
 
 
+def fingerprint_input(s):
+    """A Story with only what fingerprint_feed reads (the text, what order_key and content_key
+    read, the feed and its agency): what GroupByFeed shuffles, not the whole story."""
+    return Story(story_id=s.story_id, feed_url=s.feed_url, text=s.text, published=s.published,
+                 feed_agency=s.feed_agency, entry_index=s.entry_index, word_count=s.word_count,
+                 content_hash=s.content_hash)
+
+
 def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]:
     """Candidate pairs of one bucket; members are (story_id, label). Exact buckets (same
     content hash) give verified edges directly."""
@@ -167,11 +176,16 @@ class _Buckets(beam.DoFn):
     def process(self, element):
         _, items = element
         ids, keys, owners, exact = [], [], [], {}
-        for story_id, band_keys, content in items:
+        for compact, band_keys, content in items:
             owner = len(ids)
+            story_id = full_id(compact)
             ids.append(story_id)
-            keys.extend(band_keys)
-            owners.extend([owner] * len(band_keys))
+            if type(band_keys) is int:          # one key in this shard (most elements)
+                keys.append(band_keys)
+                owners.append(owner)
+            else:
+                keys.extend(band_keys)
+                owners.extend([owner] * len(band_keys))
             if content:                     # (content key, label)
                 exact.setdefault(content[0], []).append((story_id, content[1]))
         for members in exact.values():
@@ -233,17 +247,58 @@ def _shard_of(key) -> int:
 
 
 def _bucket_keys(fp: Fingerprint):
-    """(shard, (story_id, LSH keys in that shard, (content key, label) if the content key is in
-    that shard else None)) for each shard the story has keys in."""
+    """(shard, (story_id (compact_id), LSH keys in that shard (one key: the int itself),
+    (content key, label) if the content key is in that shard else None)) for each shard the
+    story has keys in."""
     by_shard: dict = {}
     for key in fp.keys:
         by_shard.setdefault(_shard_of(key), []).append(key)
     content = _shard_of(fp.content_key) if fp.content_key else None
     if content is not None:
         by_shard.setdefault(content, [])
-    sid = fp.story_id
+    sid = compact_id(fp.story_id)
     for shard, keys in by_shard.items():
-        yield shard, (sid, keys, (fp.content_key, fp.label) if shard == content else None)
+        yield shard, (sid, keys[0] if len(keys) == 1 else keys,
+                      (fp.content_key, fp.label) if shard == content else None)
+
+
+def compact_id(story_id: str):
+    """A story id as it rides the bucket shards: a 20-hex-digit id (clean.stories.stable_id) as
+    its 10 bytes, any other id as it is (full_id gives it back)."""
+    if len(story_id) == 20:
+        try:
+            packed = bytes.fromhex(story_id)
+        except ValueError:
+            return story_id
+        if packed.hex() == story_id:
+            return packed
+    return story_id
+
+
+def full_id(compact) -> str:
+    return compact.hex() if isinstance(compact, bytes) else compact
+
+
+def pack_keys(keys):
+    """Bucket keys (ints under 2**48: a salt, a band and a 32-bit value) as 6 little-endian bytes
+    each, for the joins that only carry them to the state row (unpack_keys gives the list
+    back); any other keys stay a list."""
+    try:
+        a = np.asarray(keys, dtype="<u8")
+    except (OverflowError, TypeError, ValueError):
+        return list(keys)
+    if a.ndim != 1 or (a.size and int(a.max()) >= 1 << 48):
+        return list(keys)
+    return a.view(np.uint8).reshape(-1, 8)[:, :6].tobytes()
+
+
+def unpack_keys(packed) -> list:
+    if not isinstance(packed, bytes):
+        return list(packed)
+    six = np.frombuffer(packed, dtype=np.uint8).reshape(-1, 6)
+    eight = np.zeros((six.shape[0], 8), dtype=np.uint8)
+    eight[:, :6] = six
+    return eight.view("<u8").ravel().tolist()
 
 
 def _labelled(kv):
@@ -277,7 +332,7 @@ class CandidatePairs(beam.PTransform):
 
 
 class _Verify(beam.DoFn):
-    """(b, {'left': [(a, set_a or None, pair)], 'set': [set_b]}) -> verified edges
+    """(b, {'left': [(a, set_a or None, rule or None)], 'set': [set_b]}) -> verified edges
     (a, b, rule, containment a in b, containment b in a, label_a, label_b).
 
     A pair is (a, b) from the LSH buckets, verified by rules.verify; or (a, b, rule) for an exact
@@ -294,8 +349,7 @@ class _Verify(beam.DoFn):
         sets = list(grouped["set"])
         side_b = _side(sets[0]) if sets else None
         label_b = sets[0][4] if sets else ""
-        for a, set_a, pair in grouped["left"]:
-            forced = pair[2] if len(pair) > 2 else None
+        for a, set_a, forced in grouped["left"]:
             side_a = _side(set_a) if set_a is not None else None
             label_a = set_a[4] if set_a is not None else ""
             if forced is not None:
@@ -339,13 +393,15 @@ def _unpack_facts(packed):
 
 
 def _attach_a(kv):
+    """(a, {'pairs': [(b,) or (b, rule)], 'set': [set_a]}) -> (b, (a, set_a, rule or None))."""
     a, grouped = kv
     sets = list(grouped["set"])[:1]
-    for pair in grouped["pairs"]:
+    for rest in grouped["pairs"]:
+        forced = rest[1] if len(rest) > 1 else None
         if sets:
-            yield pair[1], (a, sets[0], pair)
-        elif len(pair) > 2:                 # an exact edge keeps its evidence without a set
-            yield pair[1], (a, None, pair)
+            yield rest[0], (a, sets[0], forced)
+        elif forced is not None:            # an exact edge keeps its evidence without a set
+            yield rest[0], (a, None, forced)
 
 
 def _pack(shingles):
@@ -370,7 +426,7 @@ class VerifyPairs(beam.PTransform):
 
     def expand(self, pairs):
         sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, verify_set(f)))
-        left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p)), "set": sets}
+        left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p[1:])), "set": sets}
                 | "JoinA" >> beam.CoGroupByKey()
                 | "AttachA" >> beam.FlatMap(_attach_a))
         return ({"left": left, "set": sets}
