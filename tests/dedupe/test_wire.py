@@ -8,8 +8,8 @@ import numpy as np
 from transforms.clean.stories import content_hash, stable_id
 from transforms.coders import RecordCoder
 from transforms.dedupe.batch import compact_row, full_row, slim_fingerprint
-from transforms.dedupe.candidates import (_side, compact_id, fingerprint_feed, fingerprint_input, full_id,
-                                          pack_keys, unpack_keys, verify_set)
+from transforms.dedupe.candidates import (compact_id, fingerprint_feed, fingerprint_input, full_id,
+                                          pack_keys, set_side, unpack_keys, verify_set)
 from transforms.dedupe.state import row_fingerprint, state_row
 from transforms.records import Story
 
@@ -59,12 +59,12 @@ def test_fingerprint_input_gives_the_same_fingerprints():
 
 def test_verify_set_side_reads_the_same():
     (fp,) = fingerprint_feed([_story()])
-    side = _side(verify_set(fp))
+    side = set_side(verify_set(fp))
     assert np.array_equal(side.shingles, fp.shingles) and side.n == fp.n_shingles
     assert side.facts == fp.facts and type(side.facts) is tuple and len(fp.facts) >= 3
     other = dataclasses.replace(fp, feed="https://other.example/rss")
-    assert _side(verify_set(fp)).feed == side.feed != _side(verify_set(other)).feed
-    assert _side(verify_set(dataclasses.replace(fp, feed=None, facts=None)))[2:] == (None, None)
+    assert set_side(verify_set(fp)).feed == side.feed != set_side(verify_set(other)).feed
+    assert set_side(verify_set(dataclasses.replace(fp, feed=None, facts=None)))[2:] == (None, None)
 
 
 def test_slim_fingerprint_and_compact_row_keep_the_state_row():

@@ -347,10 +347,10 @@ class _Verify(beam.DoFn):
     def process(self, element):
         b, grouped = element
         sets = list(grouped["set"])
-        side_b = _side(sets[0]) if sets else None
+        side_b = set_side(sets[0]) if sets else None
         label_b = sets[0][4] if sets else ""
         for a, set_a, forced in grouped["left"]:
-            side_a = _side(set_a) if set_a is not None else None
+            side_a = set_side(set_a) if set_a is not None else None
             label_a = set_a[4] if set_a is not None else ""
             if forced is not None:
                 if side_a is not None and side_b is not None:
@@ -368,7 +368,7 @@ class _Verify(beam.DoFn):
                 yield (a, b, link.rule, link.containment, link.containment_reverse, label_a, label_b)
 
 
-def _side(packed_set) -> Side:
+def set_side(packed_set) -> Side:
     shingles, n, feed, facts, _ = packed_set
     return Side(_unpack(shingles), n, feed, _unpack_facts(facts))
 
