@@ -318,7 +318,7 @@ def test_sharded_buckets_give_the_pairs_of_one_bucket_per_key():
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
-    from transforms.dedupe.candidates import CandidatePairs, bucket_pairs
+    from transforms.dedupe.candidates import ALL_PAIRS_MAX, CandidatePairs, bucket_pairs
     from transforms.dedupe.exact import order_key
     from transforms.clean.stories import content_hash
     items = generate(150, seed=4, source="mixed")
@@ -331,6 +331,14 @@ def test_sharded_buckets_give_the_pairs_of_one_bucket_per_key():
         stories.append(s)
     stories.append(copy.copy(stories[0]))                      # an exact copy: a content-key edge
     stories[-1].story_id = "copy"
+    for i in range(15):       # more copies than ALL_PAIRS_MAX: large buckets, ordered by label
+        near = copy.copy(stories[1])                           # one word changed: LSH buckets
+        near.story_id, near.entry_index, near.feed_url = f"near{i:02d}", 1000 + i, f"feed-{i % 9}"
+        near.text = near.text.replace(" the ", f" the{i} ", 1)
+        near.content_hash = content_hash(near.title, near.text)
+        exact = copy.copy(stories[2])                          # the same text: a content bucket
+        exact.story_id, exact.entry_index, exact.feed_url = f"exact{i:02d}", 2000 + i, f"feed-{i % 9}"
+        stories += [near, exact]
     fps = [fp for feed in sorted({s.feed_url for s in stories})
            for fp in fingerprint_feed([s for s in stories if s.feed_url == feed])]
     assert all(fp.label == order_key(next(s for s in stories if s.story_id == fp.story_id)) for fp in fps)
@@ -344,6 +352,9 @@ def test_sharded_buckets_give_the_pairs_of_one_bucket_per_key():
             for pair in bucket_pairs(members, isinstance(key, str)):
                 (edges.append(pair) if isinstance(key, str) else pairs.add(pair))
     assert len(pairs) > 50 and ("0000", "copy", 1.0) in edges
+    large = [m for m in buckets.values() if len(set(m)) > ALL_PAIRS_MAX]
+    assert any(not isinstance(k, str) and len(set(m)) > ALL_PAIRS_MAX for k, m in buckets.items())
+    assert any(isinstance(k, str) and len(set(m)) > ALL_PAIRS_MAX for k, m in buckets.items()) and large
     with TestPipeline() as p:
         fpc = p | beam.Create(fps)
         for name, transform in (("Sharded", CandidatePairs()), ("Reference", ref.RefCandidatePairs())):

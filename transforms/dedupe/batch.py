@@ -16,14 +16,17 @@ run first, then an agency's own item, then the earliest published (see exact.ord
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from typing import NamedTuple, Optional
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from transforms.coders import register_record
-from transforms.dedupe.candidates import CandidatePairs, VerifyPairs, fingerprint_feed
+from transforms.dedupe.candidates import (CandidatePairs, VerifyPairs, fingerprint_feed, fingerprint_input, pack_keys,
+                                         unpack_keys)
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.events import merge_events, origin_event
 from transforms.dedupe.exact import ExactIdentity, label_id, order_key
@@ -140,18 +143,46 @@ class _ByRoot(beam.DoFn):
         root = label_id(label)
         if fp.feed_agency:
             yield beam.pvalue.TaggedOutput("agencies", AgencyOf(root, fp.feed_agency))
-        yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
+        if fp.old or root != fp.story_id or not stories:
+            # A new story that is its own component's root is a member of that component:
+            # _Resolve takes the root's set from its Member instead (most stories are unique).
+            yield beam.pvalue.TaggedOutput("root_sets", RootSet(fp.story_id, (fp.shingles, fp.n_shingles)))
         if fp.old:
             yield beam.pvalue.TaggedOutput("remembered", Remembered(root, (label_id(fp.label), label)))
             for info in g.get("versions", ()):
                 yield beam.pvalue.TaggedOutput("versions", KnownVersion(root, info))
             return
         language = stories[0].language if stories else None
-        row = state_row(fp, label, self._as_of, language)    # provenance columns: transforms/provenance
+        row = state_row(dataclasses.replace(fp, keys=unpack_keys(fp.keys)), label, self._as_of, language)    # provenance columns: transforms/provenance
         if not stories:
             yield beam.pvalue.TaggedOutput("rows", row)
+            return
+        row = compact_row(row)
         for i, story in enumerate(stories):      # the row goes with its story: _Resolve completes it
             yield Member(root, (story, fp.shingles, fp.n_shingles, row if i == 0 else None))
+
+
+def slim_fingerprint(fp):
+    """A fingerprint as JoinLabels needs it (_ByRoot, state_row): without what only rules.verify
+    reads (the feed and the facts); a remembered one without its keys and content key (its
+    state row is kept as it is), a new one with its keys packed (candidates.pack_keys)."""
+    if fp.old:
+        return dataclasses.replace(fp, keys=[], content_key=None, feed=None, facts=None)
+    return dataclasses.replace(fp, keys=pack_keys(fp.keys), feed=None, facts=None)
+
+
+def compact_row(row: dict) -> dict:
+    """A new story's state row as it rides JoinRoots (in its Member): the sketch as a uint32
+    array (RecordCoder: raw bytes) and the keys packed; full_row gives the lists back."""
+    row["sketch"] = np.asarray(row["sketch"], dtype=np.uint32)
+    row["keys"] = pack_keys(row["keys"])
+    return row
+
+
+def full_row(row: dict) -> dict:
+    row["sketch"] = row["sketch"].tolist() if isinstance(row["sketch"], np.ndarray) else row["sketch"]
+    row["keys"] = unpack_keys(row["keys"])
+    return row
 
 
 def evidence_both_ways(edge):
@@ -191,6 +222,7 @@ class _Resolve(beam.DoFn):
         for story, _, _, row in members:
             if row is not None:
                 info = infos.get(story.story_id)
+                row = full_row(row)
                 row.update(state_columns(story, info.sentences if info is not None else None))
                 yield beam.pvalue.TaggedOutput("rows", row)
         for event in component_events(root, members, list(g["remembered"]), self._as_of, self._run_id):
@@ -213,7 +245,8 @@ def component_events(root: str, members, remembered, at, run_id: str = "") -> li
 
 
 def _resolve(root, g, members, infos: Optional[dict] = None):
-    roots = list(g["root"])
+    roots = list(g["root"]) or [(shingles, n) for story, shingles, n, _ in members
+                                if story.story_id == root and shingles is not None][:1]
     agencies = sorted(set(g["agencies"]))
     found = resolve_cluster([story for story, *_ in members], list(g.get("versions", ())))
     if infos is not None:
@@ -264,7 +297,7 @@ class Dedupe(beam.PTransform):
                                              {"new": Story, "seen": Story, "rows": dict, "version_edges": tuple}))
         exact_edges = (exact["edges"], split["version_edges"]) | "ExactAndVersionEdges" >> beam.Flatten()
         new, seen = split["new"], split["seen"]
-        fps = ((new | "KeyByFeed" >> beam.Map(lambda s: (s.feed_url, s))
+        fps = ((new | "KeyByFeed" >> beam.Map(lambda s: (s.feed_url, fingerprint_input(s)))
                 | "GroupByFeed" >> beam.GroupByKey()
                 | "Fingerprint" >> beam.FlatMapTuple(lambda _, group: fingerprint_feed(list(group))),
                 split["rows"] | "Remembered" >> beam.Map(row_fingerprint))
@@ -280,7 +313,7 @@ class Dedupe(beam.PTransform):
         labels = ({"edges": edges, "labels": fps | "InitialLabels" >> beam.Map(lambda f: (f.story_id, f.label))}
                   | "ConnectedComponents" >> ConnectedComponents())
         joined = ({"story": new | "NewById" >> beam.Map(lambda s: (s.story_id, s)),
-                   "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, f)),
+                   "fp": fps | "FpById" >> beam.Map(lambda f: (f.story_id, slim_fingerprint(f))),
                    "label": labels, "evidence": evidence,
                    "versions": split["rows"] | "RememberedVersions" >> beam.Map(
                        lambda r: (r["story_id"], info_of_row(r)))}

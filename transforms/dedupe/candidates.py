@@ -7,6 +7,7 @@ times) cannot make the cost quadratic.
 """
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
@@ -20,6 +21,7 @@ from transforms.dedupe.fingerprint import keeps_repeats, shingle_text_cached, sh
 from transforms.dedupe.rules import (SAME_FEED_CONTAINMENT, Side, candidate_keys, containments, order_key,
                                      story_facts, verify)
 from transforms.clean.text import normalize_for_hash
+from transforms.records import Story
 
 ALL_PAIRS_MAX = 12
 # The same-feed rule lives in rules.verify (SAME_FEED_CONTAINMENT is re-exported for callers).
@@ -112,6 +114,14 @@ def fingerprint_feed(stories: List) -> Iterable[Fingerprint]:
                           facts=story_facts(s.text))
 
 
+def fingerprint_input(s):
+    """A Story with only what fingerprint_feed reads (the text, what order_key and content_key
+    read, the feed and its agency): what GroupByFeed shuffles, not the whole story."""
+    return Story(story_id=s.story_id, feed_url=s.feed_url, text=s.text, published=s.published,
+                 feed_agency=s.feed_agency, entry_index=s.entry_index, word_count=s.word_count,
+                 content_hash=s.content_hash)
+
+
 def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]:
     """Candidate pairs of one bucket; members are (story_id, label). Exact buckets (same
     content hash) give verified edges directly."""
@@ -133,7 +143,8 @@ BUCKET_SHARDS = 256          # the bucket keys are grouped in this many shards (
 
 
 class _Buckets(beam.DoFn):
-    """Shard of bucket keys -> candidate pairs (main) and exact edges ('edges').
+    """Shard of bucket keys -> candidate pairs (main), exact edges ('edges') and the members of
+    large buckets ('large': (story_id, bucket id), ordered by label downstream).
 
     A story has 54 LSH keys (and a content key), and nearly every bucket holds one story:
     shuffling one element per (key, story) was a million elements for 20,000 stories, the
@@ -144,9 +155,18 @@ class _Buckets(beam.DoFn):
     1/8 of all stories' keys: one worker's share on any runner); with 256 shards a story's 55
     keys fall in about 50 shards (256 * (1 - e^(-55/256))).
 
+    An element names its story by id only: the label (an order key of ~100 bytes) is needed
+    only to order a bucket's members, which matters for an exact bucket (its content key and
+    label ride on the one element of the shard holding the content key) and for an LSH bucket
+    of more than ALL_PAIRS_MAX stories (star and chain over the label order): such a bucket is
+    sent on as (story_id, bucket id) per member, joined with the labels by story id and its
+    pairs formed by bucket_pairs (CandidatePairs.expand). A smaller LSH bucket gives all its
+    pairs, which need no order.
+
     Two copies of a story share most of their buckets, so each bucket would emit the same pair
     again (about 20 times per distinct pair on reprints), and from several shards; a pair
-    already emitted in this bundle is skipped: the pairs are made distinct downstream anyway.
+    (or a large bucket) already emitted in this bundle is skipped: the pairs are made distinct
+    downstream anyway.
     """
 
     def __init__(self):
@@ -158,42 +178,69 @@ class _Buckets(beam.DoFn):
 
     def process(self, element):
         _, items = element
-        members, keys, owners, exact = [], [], [], {}
-        for member, band_keys, content in items:
-            owner = len(members)
-            members.append(member)
-            keys.extend(band_keys)
-            owners.extend([owner] * len(band_keys))
-            if content:
-                exact.setdefault(content, []).append(owner)
+        ids, keys, owners, exact = [], [], [], {}
+        for compact, band_keys, content in items:
+            owner = len(ids)
+            story_id = full_id(compact)
+            ids.append(story_id)
+            if type(band_keys) is int:          # one key in this shard (most elements)
+                keys.append(band_keys)
+                owners.append(owner)
+            else:
+                keys.extend(band_keys)
+                owners.extend([owner] * len(band_keys))
+            if content:                     # (content key, label)
+                exact.setdefault(content[0], []).append((story_id, content[1]))
+        for members in exact.values():
+            if len(members) >= 2:
+                if len(members) > ALL_PAIRS_MAX:
+                    self._big.inc()
+                for pair in bucket_pairs(members, True):
+                    yield beam.pvalue.TaggedOutput("edges", pair)
+        if not keys:
+            return
         # Buckets with two or more members, found by sorting the keys (a stable sort keeps
         # every bucket's members in item order).
         keys = np.array(keys, dtype=np.uint64)
         owners = np.array(owners, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
         keys, owners = keys[order], owners[order]
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else keys
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         ends = np.append(starts[1:], keys.size)
         multi = (ends - starts) >= 2
-        buckets = [(False, owners[a:b].tolist()) for a, b in zip(starts[multi].tolist(), ends[multi].tolist())]
-        buckets += [(True, group) for group in exact.values() if len(group) >= 2]
         emitted, groups = self._emitted, set()
-        for is_exact, group in buckets:
+        for a, b in zip(starts[multi].tolist(), ends[multi].tolist()):
+            group = tuple(owners[a:b].tolist())
             # Copies share many buckets with the same members: form a group's pairs once.
-            signature = (is_exact, tuple(group))
-            if signature in groups:
+            if group in groups:
                 continue
-            groups.add(signature)
+            groups.add(group)
             if len(group) > ALL_PAIRS_MAX:
                 self._big.inc()
-            for pair in bucket_pairs([members[i] for i in group], is_exact):
-                if is_exact:
-                    yield beam.pvalue.TaggedOutput("edges", pair)
-                elif pair not in emitted:
+            members = sorted({ids[i] for i in group})
+            if len(members) > ALL_PAIRS_MAX:      # ordered by label: bucket_pairs downstream
+                bucket = large_bucket_id(members)
+                if bucket not in emitted:
                     if len(emitted) >= EMITTED_MAX:
                         emitted.clear()
-                    emitted.add(pair)
-                    yield pair
+                    emitted.add(bucket)
+                    for story_id in members:
+                        yield beam.pvalue.TaggedOutput("large", (story_id, bucket))
+                continue
+            for i, x in enumerate(members):   # all pairs (bucket_pairs' for a small LSH bucket)
+                for y in members[i + 1:]:
+                    pair = (x, y)             # members are sorted: x < y
+                    if pair not in emitted:
+                        if len(emitted) >= EMITTED_MAX:
+                            emitted.clear()
+                        emitted.add(pair)
+                        yield pair
+
+
+def large_bucket_id(members: List[str]) -> bytes:
+    """The id of a large LSH bucket: a 128-bit digest of its sorted member ids (the same members
+    in another shard or bundle are the same bucket, and give the same pairs)."""
+    return hashlib.blake2b("\x1f".join(members).encode("utf-8"), digest_size=16).digest()
 
 
 def _shard_of(key) -> int:
@@ -203,17 +250,68 @@ def _shard_of(key) -> int:
 
 
 def _bucket_keys(fp: Fingerprint):
-    """(shard, ((story_id, label), LSH keys in that shard, content key if in that shard or None))
-    for each shard the story has keys in."""
-    member = (fp.story_id, fp.label)
+    """(shard, (story_id (compact_id), LSH keys in that shard (one key: the int itself),
+    (content key, label) if the content key is in that shard else None)) for each shard the
+    story has keys in."""
     by_shard: dict = {}
     for key in fp.keys:
         by_shard.setdefault(_shard_of(key), []).append(key)
     content = _shard_of(fp.content_key) if fp.content_key else None
     if content is not None:
         by_shard.setdefault(content, [])
+    sid = compact_id(fp.story_id)
     for shard, keys in by_shard.items():
-        yield shard, (member, keys, fp.content_key if shard == content else None)
+        yield shard, (sid, keys[0] if len(keys) == 1 else keys,
+                      (fp.content_key, fp.label) if shard == content else None)
+
+
+def compact_id(story_id: str):
+    """A story id as it rides the bucket shards: a 20-hex-digit id (clean.stories.stable_id) as
+    its 10 bytes, any other id as it is (full_id gives it back)."""
+    if len(story_id) == 20:
+        try:
+            packed = bytes.fromhex(story_id)
+        except ValueError:
+            return story_id
+        if packed.hex() == story_id:
+            return packed
+    return story_id
+
+
+def full_id(compact) -> str:
+    return compact.hex() if isinstance(compact, bytes) else compact
+
+
+def pack_keys(keys):
+    """Bucket keys (ints under 2**48: a salt, a band and a 32-bit value) as 6 little-endian bytes
+    each, for the joins that only carry them to the state row (unpack_keys gives the list
+    back); any other keys stay a list."""
+    try:
+        a = np.asarray(keys, dtype="<u8")
+    except (OverflowError, TypeError, ValueError):
+        return list(keys)
+    if a.ndim != 1 or (a.size and int(a.max()) >= 1 << 48):
+        return list(keys)
+    return a.view(np.uint8).reshape(-1, 8)[:, :6].tobytes()
+
+
+def unpack_keys(packed) -> list:
+    if not isinstance(packed, bytes):
+        return list(packed)
+    six = np.frombuffer(packed, dtype=np.uint8).reshape(-1, 6)
+    eight = np.zeros((six.shape[0], 8), dtype=np.uint8)
+    eight[:, :6] = six
+    return eight.view("<u8").ravel().tolist()
+
+
+def _labelled(kv):
+    """(story_id, {'bucket': [large bucket ids], 'label': [label]}) -> (bucket id, (story_id, label))."""
+    story_id, grouped = kv
+    labels = list(grouped["label"])
+    if not labels:                       # cannot happen: every member has a fingerprint
+        return
+    for bucket in set(grouped["bucket"]):
+        yield bucket, (story_id, labels[0])
 
 
 class CandidatePairs(beam.PTransform):
@@ -226,12 +324,18 @@ class CandidatePairs(beam.PTransform):
         out = (fps
                | "BucketKeys" >> beam.FlatMap(self.bucket_keys)
                | "GroupByShard" >> beam.GroupByKey()
-               | "Pairs" >> beam.ParDo(self.buckets()).with_outputs("edges", main="pairs"))
-        return {"pairs": out.pairs | "DistinctPairs" >> beam.Distinct(), "edges": out.edges}
+               | "Pairs" >> beam.ParDo(self.buckets()).with_outputs("edges", "large", main="pairs"))
+        large = ({"bucket": out.large, "label": fps | "LabelById" >> beam.Map(lambda f: (f.story_id, f.label))}
+                 | "JoinLargeBuckets" >> beam.CoGroupByKey()
+                 | "Labelled" >> beam.FlatMap(_labelled)
+                 | "GroupLargeBuckets" >> beam.GroupByKey()
+                 | "LargePairs" >> beam.FlatMapTuple(lambda _, members: bucket_pairs(list(members), False)))
+        pairs = (out.pairs, large) | "AllPairs" >> beam.Flatten()
+        return {"pairs": pairs | "DistinctPairs" >> beam.Distinct(), "edges": out.edges}
 
 
 class _Verify(beam.DoFn):
-    """(b, {'left': [(a, set_a or None, pair)], 'set': [set_b]}) -> verified edges
+    """(b, {'left': [(a, set_a or None, rule or None)], 'set': [set_b]}) -> verified edges
     (a, b, rule, containment a in b, containment b in a, label_a, label_b).
 
     A pair is (a, b) from the LSH buckets, verified by rules.verify; or (a, b, rule) for an exact
@@ -246,11 +350,10 @@ class _Verify(beam.DoFn):
     def process(self, element):
         b, grouped = element
         sets = list(grouped["set"])
-        side_b = _side(sets[0]) if sets else None
+        side_b = set_side(sets[0]) if sets else None
         label_b = sets[0][4] if sets else ""
-        for a, set_a, pair in grouped["left"]:
-            forced = pair[2] if len(pair) > 2 else None
-            side_a = _side(set_a) if set_a is not None else None
+        for a, set_a, forced in grouped["left"]:
+            side_a = set_side(set_a) if set_a is not None else None
             label_a = set_a[4] if set_a is not None else ""
             if forced is not None:
                 if side_a is not None and side_b is not None:
@@ -268,19 +371,40 @@ class _Verify(beam.DoFn):
                 yield (a, b, link.rule, link.containment, link.containment_reverse, label_a, label_b)
 
 
-def _side(packed_set) -> Side:
+def set_side(packed_set) -> Side:
     shingles, n, feed, facts, _ = packed_set
-    return Side(_unpack(shingles), n, feed, facts)
+    return Side(_unpack(shingles), n, feed, _unpack_facts(facts))
+
+
+def verify_set(f: Fingerprint) -> tuple:
+    """What the verification joins carry of a fingerprint: what rules.verify reads (the shingle
+    set and facts as raw uint32 bytes; the feed as a 64-bit digest, as rules.verify only asks
+    whether two feeds are the same) and the label (the edges' evidence)."""
+    feed = f.feed
+    if feed is not None:
+        feed = hashlib.blake2b(feed.encode("utf-8"), digest_size=8).digest()
+    return (_pack(f.shingles), f.n_shingles, feed, _pack_facts(f.facts), f.label)
+
+
+def _pack_facts(facts):
+    """story_facts (sorted CRC32s) as raw uint32 bytes: 4 bytes a fact instead of ~6."""
+    return None if facts is None else np.asarray(facts, dtype=np.uint32).tobytes()
+
+
+def _unpack_facts(packed):
+    return None if packed is None else tuple(np.frombuffer(packed, dtype=np.uint32).tolist())
 
 
 def _attach_a(kv):
+    """(a, {'pairs': [(b,) or (b, rule)], 'set': [set_a]}) -> (b, (a, set_a, rule or None))."""
     a, grouped = kv
     sets = list(grouped["set"])[:1]
-    for pair in grouped["pairs"]:
+    for rest in grouped["pairs"]:
+        forced = rest[1] if len(rest) > 1 else None
         if sets:
-            yield pair[1], (a, sets[0], pair)
-        elif len(pair) > 2:                 # an exact edge keeps its evidence without a set
-            yield pair[1], (a, None, pair)
+            yield rest[0], (a, sets[0], forced)
+        elif forced is not None:            # an exact edge keeps its evidence without a set
+            yield rest[0], (a, None, forced)
 
 
 def _pack(shingles):
@@ -304,9 +428,8 @@ class VerifyPairs(beam.PTransform):
         self._threshold = threshold
 
     def expand(self, pairs):
-        sets = self._fps | "SetById" >> beam.Map(
-            lambda f: (f.story_id, (_pack(f.shingles), f.n_shingles, f.feed, f.facts, f.label)))
-        left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p)), "set": sets}
+        sets = self._fps | "SetById" >> beam.Map(lambda f: (f.story_id, verify_set(f)))
+        left = ({"pairs": pairs | "KeyByA" >> beam.Map(lambda p: (p[0], p[1:])), "set": sets}
                 | "JoinA" >> beam.CoGroupByKey()
                 | "AttachA" >> beam.FlatMap(_attach_a))
         return ({"left": left, "set": sets}
