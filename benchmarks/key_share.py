@@ -162,10 +162,12 @@ def residual_rows(rows: List[dict]) -> List[dict]:
 
 
 def largest_share(rows: List[dict], min_elements: int = 0) -> Optional[dict]:
-    """The batch step (but the components' residual fallback) whose largest key holds the
-    largest share, among the steps with at least `min_elements` elements."""
+    """The batch step (but the components' residual fallback and the combiners' one-key
+    GroupByKeys, which every runner lifts: partial counts cross, not elements) whose largest key
+    holds the largest share, among the steps with at least `min_elements` elements."""
     batch = [r for r in rows if not r["step"].startswith("stream:") and r["share"] is not None
-             and r not in residual_rows(rows) and r["elements"] >= min_elements]
+             and r not in residual_rows(rows) and r["elements"] >= min_elements
+             and not r["step"].endswith("/CombinePerKey")]
     return max(batch, key=lambda r: r["share"]) if batch else None
 
 

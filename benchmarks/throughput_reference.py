@@ -85,8 +85,8 @@ def _ref_fingerprint_feed(stories):
                           facts=story_facts(s.text))
 
 
-def _ref_bucket_keys(fp):
-    """One element per (bucket key, story), as before the shards."""
+def _ref_bucket_keys(fp, shards=None):
+    """One element per (bucket key, story), as before the shards (`shards` unused)."""
     member = (fp.story_id, fp.label)
     for key in fp.keys:
         yield key, member

@@ -139,7 +139,8 @@ def bucket_pairs(members: List[Tuple[str, str]], exact: bool) -> Iterable[tuple]
 # it forgot is removed by DistinctPairs). A pair holds its two ids: ~290 bytes, so <= ~29 MB
 # (1,000,000 was ~290 MB: on the local runner a bundle is a whole stage's share of the run).
 EMITTED_MAX = 100_000
-BUCKET_SHARDS = 256          # the bucket keys are grouped in this many shards (by key hash)
+BUCKET_SHARDS = 256          # the bucket keys are grouped in at least this many shards (by key hash)
+FINGERPRINTS_PER_SHARD = 13_000   # ... and in more when a run brings more fingerprints (bucket_shards)
 
 
 class _Buckets(beam.DoFn):
@@ -243,20 +244,30 @@ def large_bucket_id(members: List[str]) -> bytes:
     return hashlib.blake2b("\x1f".join(members).encode("utf-8"), digest_size=16).digest()
 
 
-def _shard_of(key) -> int:
+def bucket_shards(fingerprints: int) -> int:
+    """Shards of the bucket keys for a run of this many fingerprints (its new stories and the
+    remembered window's rows, counted first): BUCKET_SHARDS, or more so that a shard holds the
+    keys of about FINGERPRINTS_PER_SHARD fingerprints at most (~150 keys each: ~2 million
+    (key, story) entries, a few hundred MB decoded on the worker that forms its buckets).
+    A bucket is all in one shard whatever the count (a shard is a hash of the key), so the
+    pairs do not depend on it."""
+    return max(BUCKET_SHARDS, -(-int(fingerprints) // FINGERPRINTS_PER_SHARD))
+
+
+def _shard_of(key, shards: int = BUCKET_SHARDS) -> int:
     if isinstance(key, str):                     # a content key: "h:" + hex digest
-        return zlib.crc32(key.encode("utf-8")) % BUCKET_SHARDS
-    return (key & 0xFFFFFFFF) % BUCKET_SHARDS    # the band's CRC (the high bits name the band)
+        return zlib.crc32(key.encode("utf-8")) % shards
+    return (key & 0xFFFFFFFF) % shards           # the band's CRC (the high bits name the band)
 
 
-def _bucket_keys(fp: Fingerprint):
+def _bucket_keys(fp: Fingerprint, shards: int = BUCKET_SHARDS):
     """(shard, (story_id (compact_id), LSH keys in that shard (one key: the int itself),
     (content key, label) if the content key is in that shard else None)) for each shard the
     story has keys in."""
     by_shard: dict = {}
     for key in fp.keys:
-        by_shard.setdefault(_shard_of(key), []).append(key)
-    content = _shard_of(fp.content_key) if fp.content_key else None
+        by_shard.setdefault(_shard_of(key, shards), []).append(key)
+    content = _shard_of(fp.content_key, shards) if fp.content_key else None
     if content is not None:
         by_shard.setdefault(content, [])
     sid = compact_id(fp.story_id)
@@ -321,8 +332,10 @@ class CandidatePairs(beam.PTransform):
     buckets = _Buckets                          # (group key, [...]) -> pairs and exact edges
 
     def expand(self, fps):
+        shards = (fps | "CountFingerprints" >> beam.combiners.Count.Globally()
+                  | "Shards" >> beam.Map(bucket_shards))
         out = (fps
-               | "BucketKeys" >> beam.FlatMap(self.bucket_keys)
+               | "BucketKeys" >> beam.FlatMap(self.bucket_keys, shards=beam.pvalue.AsSingleton(shards))
                | "GroupByShard" >> beam.GroupByKey()
                | "Pairs" >> beam.ParDo(self.buckets()).with_outputs("edges", "large", main="pairs"))
         large = ({"bucket": out.large, "label": fps | "LabelById" >> beam.Map(lambda f: (f.story_id, f.label))}
