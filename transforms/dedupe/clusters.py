@@ -90,6 +90,10 @@ class ClusterMemory:
     def records(self) -> list[tuple]:
         return [("member", sid, m[0], m[1], m[3]) for sid, m in self.members.items()]
 
+    def record_count(self) -> int:
+        """len(self.records()), without building them."""
+        return len(self.members)
+
     def expire(self, before: float) -> list[str]:
         """Forget the members last seen before `before`; returns their ids."""
         if self.oldest >= before:
