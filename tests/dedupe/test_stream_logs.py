@@ -5,6 +5,7 @@
   probe): the log is compacted once it holds well more records than the index compacts to, so
   it stays within a bound while the first window fills, and replaying it gives the same index as
   replaying the uncompacted log (and as the object the worker caches);
+- a cluster's log gains a "touch" record at most once per interval for a story seen again;
 
 The DoFns are driven directly with in-memory states where a unit test shows it (the states
 round-trip every record through the state coder, as Beam stores them)."""
@@ -12,11 +13,13 @@ import datetime as _dt
 
 import numpy as np
 
-from tests.dedupe.test_stream import T0, story
+from tests.dedupe.test_stream import QUAKE, T0, story
 from transforms.coders import STATE_CODER
+from transforms.dedupe.clusters import ClusterMemory, settle, touch
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles
 from transforms.dedupe.shards import ShardIndex, make_probe
-from transforms.dedupe.stream import LOG_FLOOR, _Shards, shard_key
+from transforms.dedupe.stream import LOG_FLOOR, _Clusters, _Shards, shard_key
+from transforms.records import CANONICAL, DUPLICATE
 
 MIN = 60.0
 HOUR = 3600.0
@@ -189,3 +192,42 @@ def test_a_replayed_shard_answers_as_the_cached_one():
                                             **k.kwargs()) if m[1][0] == "answer"]
         answers.append(sorted((m[0], [(r.kind, r.match, r.root) for r in m[1][2]]) for m in out))
     assert answers[0] == answers[1] and any(a[1] for a in answers[0])
+
+
+def decided(s, root, disposition=DUPLICATE):
+    s.cluster_id, s.disposition = root, disposition
+    if disposition == DUPLICATE:
+        s.duplicate_of = s.linked_to = root
+    return s
+
+
+def test_a_cluster_logs_a_touch_at_most_once_per_interval():
+    memory = ClusterMemory()
+    wire = decided(story("http://wire/quake", QUAKE, "wire", T0), None, CANONICAL)
+    records, columns, _ = settle(memory, wire, None, T0.timestamp(), T0, "run")
+    t = T0.timestamp()
+    assert touch(memory, wire.story_id, t + 5 * MIN, every=HOUR) == ([], columns)     # columns still known
+    assert memory.members[wire.story_id][0] == t                                     # and not moved
+    logged, columns_again = touch(memory, wire.story_id, t + HOUR, every=HOUR)
+    assert logged == [("touch", wire.story_id, t + HOUR)] and columns_again == columns
+    assert memory.members[wire.story_id][0] == t + HOUR
+
+
+def test_a_story_re_polled_every_five_minutes_for_a_day_adds_a_touch_an_hour_to_its_cluster():
+    dofn = _Clusters(window_days=7)
+    dofn.setup()
+    key = Key()
+    wire = decided(story("http://wire/quake", QUAKE, "wire", T0), None, CANONICAL)
+    list(dofn.process((wire.story_id, ("decided", wire, None, [], None, T0.timestamp())), **key.kwargs()))
+    after_decided = len(key.log.items)
+    rows = []
+    for k in range(1, 24 * 12 + 1):
+        again = story("http://wire/quake", QUAKE, "wire", T0 + _dt.timedelta(minutes=5 * k))
+        again.cluster_id = wire.story_id
+        row = {"story_id": wire.story_id, "root_key": f"1|x|{wire.story_id}"}
+        rows += [m for m in dofn.process((wire.story_id, ("touch", again, row)), **key.kwargs()) if isinstance(m, dict)]
+    assert len(rows) == 24 * 12 and all(r.get("version") == 1 for r in rows)   # every sighting gets its columns
+    assert len(key.log.items) - after_decided <= 24 + 1, len(key.log.items)
+    memory = dofn._cache[wire.story_id][1]
+    assert memory.members[wire.story_id][0] == T0.timestamp() + 24 * HOUR     # last seen: the last logged touch
+    assert norm(replayed(key.log.read(), ClusterMemory).members) == norm(memory.members)

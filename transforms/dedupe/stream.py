@@ -726,6 +726,7 @@ class _Clusters(_LoggedKeyState):
         self._window_s = float(window_days) * DAY
         self._state_dir, self._token = state_dir, token
         self._slack = max(3600.0, self._window_s / 20)
+        self._touch_every = min(3600.0, self._window_s / 20)     # a story seen again: logged this often
         self._by_root: dict = {}
         self._cache: Dict[Any, Tuple[str, ClusterMemory]] = {}
         self._freed = Metrics.counter("stream_dedupe", "cluster_members_freed")
@@ -772,7 +773,7 @@ class _Clusters(_LoggedKeyState):
             yield from rows         # clusters/ and reprints/ rows, in the same unit
             self._provenance.inc(len(rows))
         else:
-            records, columns = touch(memory, story.story_id, when)
+            records, columns = touch(memory, story.story_id, when, self._touch_every)
         logged = self._append(memory, records, logged, log_state)
         if row is not None:         # what the next run (batch or stream) remembers of this story
             yield complete_row(row, columns)
