@@ -6,19 +6,25 @@
   it stays within a bound while the first window fills, and replaying it gives the same index as
   replaying the uncompacted log (and as the object the worker caches);
 - a cluster's log gains a "touch" record at most once per interval for a story seen again;
+- the cleanup timers wait for the same slack as the expiry on arrival: entries expiring within
+  less than the slack are removed by one compaction, not one each (TestStream, counted by the
+  `*_log_compacted` counters).
 
 The DoFns are driven directly with in-memory states where a unit test shows it (the states
 round-trip every record through the state coder, as Beam stores them)."""
 import datetime as _dt
 
+import apache_beam as beam
 import numpy as np
+from apache_beam.testing import test_stream
+from apache_beam.testing.util import assert_that, equal_to
 
-from tests.dedupe.test_stream import QUAKE, T0, story
+from tests.dedupe.test_stream import QUAKE, T0, at, story, streaming_pipeline
 from transforms.coders import STATE_CODER
 from transforms.dedupe.clusters import ClusterMemory, settle, touch
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles
 from transforms.dedupe.shards import ShardIndex, make_probe
-from transforms.dedupe.stream import LOG_FLOOR, _Clusters, _Shards, shard_key
+from transforms.dedupe.stream import LOG_FLOOR, StreamDedupe, _Clusters, _LoggedKeyState, _Shards, shard_key
 from transforms.records import CANONICAL, DUPLICATE
 
 MIN = 60.0
@@ -231,3 +237,49 @@ def test_a_story_re_polled_every_five_minutes_for_a_day_adds_a_touch_an_hour_to_
     memory = dofn._cache[wire.story_id][1]
     assert memory.members[wire.story_id][0] == T0.timestamp() + 24 * HOUR     # last seen: the last logged touch
     assert norm(replayed(key.log.read(), ClusterMemory).members) == norm(memory.members)
+
+
+# --------------------------------------------------------------------------- cleanup timers
+
+COMPACTIONS: list = []      # (step, records written) of every log compaction (the runner is in-process)
+FREED: list = []
+
+
+def keep_freed(freed):
+    FREED.append(freed)
+
+
+def test_entries_expiring_within_the_slack_are_removed_by_one_compaction(monkeypatch):
+    """One cluster on one shard: an original and 7 reprints a minute apart (all within the slack,
+    1.2 h for a 1-day window), and a reprint 3 h later that stays. When the watermark passes them by
+    the window, one timer removes the 8 (one compaction a step), not one timer each."""
+    compact = _LoggedKeyState._compact
+
+    def counted(self, obj, log_state):
+        COMPACTIONS.append((type(self).__name__, obj.record_count()))
+        return compact(self, obj, log_state)
+    monkeypatch.setattr(_LoggedKeyState, "_compact", counted)
+    COMPACTIONS.clear()
+    FREED.clear()
+    n = 8
+    first = story("http://wire/quake", QUAKE, "wire", T0)
+    copies = [story(f"http://f{i}/quake", f"From outlet {i}.\n\n" + QUAKE, f"f{i}", T0 + _dt.timedelta(minutes=i))
+              for i in range(1, n)]
+    late = story("http://late/quake", "From the late desk.\n\n" + QUAKE, "late", T0 + _dt.timedelta(hours=3))
+    events = test_stream.TestStream().advance_watermark_to(T0.timestamp())
+    for s in [first, *copies, late]:
+        events = events.add_elements([at(s)]).advance_watermark_to(s.fetched_at.timestamp() + 1)
+    day = 86400.0
+    for i in range(n):      # the watermark passes each early entry by the window, one at a time
+        events = events.advance_watermark_to(T0.timestamp() + day + i * MIN + 2)
+    events = events.advance_watermark_to(T0.timestamp() + day + 2 * HOUR)   # past the slack, before the late one
+    p = streaming_pipeline()
+    out = p | events.advance_watermark_to_infinity() | StreamDedupe(window_days=1, shards=1)
+    _ = out["freed"] | beam.Map(keep_freed)
+    assert_that(out["stories"] | beam.Map(lambda s: (s.disposition, s.cluster_id)),
+                equal_to([(CANONICAL, first.story_id)] + [(DUPLICATE, first.story_id)] * n))
+    p.run().wait_until_finish()
+    assert sorted(sid for stage, sid in FREED if stage == "index") == sorted(
+        s.story_id for s in [first, *copies, late])                       # everything was freed in the end
+    # the 8 early entries by one compaction of each step's key (the late one: its log cleared)
+    assert sorted(step for step, _ in COMPACTIONS) == ["_Clusters", "_Shards"], COMPACTIONS

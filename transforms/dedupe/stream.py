@@ -523,7 +523,7 @@ class _Shards(_LoggedKeyState):
         logged = self._append(index, records, logged, log_state)
         self._save(key, index, logged, version_state)
         if len(index):
-            cleanup.set(_timer_time(index.oldest + self._window_s))
+            cleanup.set(_timer_time(index.oldest + self._window_s + self._slack))
 
     @userstate.on_timer(CLEANUP)
     def on_cleanup(self, key=beam.DoFn.KeyParam, fired=beam.DoFn.TimestampParam,
@@ -541,7 +541,9 @@ class _Shards(_LoggedKeyState):
         if len(index):
             logged = self._compact(index, log_state)
             self._save(key, index, logged, version_state)
-            cleanup.set(_timer_time(index.oldest + self._window_s))   # only after progress: no loop
+            # only after progress (no loop), and with the slack of the expiry on arrival: the
+            # entries of the next `slack` seconds leave together, by one compaction
+            cleanup.set(_timer_time(index.oldest + self._window_s + self._slack))
         else:
             log_state.clear()
             version_state.clear()
@@ -779,7 +781,7 @@ class _Clusters(_LoggedKeyState):
             yield complete_row(row, columns)
         self._save(key, memory, logged, version_state)
         if len(memory):
-            cleanup.set(_timer_time(memory.oldest + self._window_s))
+            cleanup.set(_timer_time(memory.oldest + self._window_s + self._slack))
         yield story
 
     @userstate.on_timer(CLEANUP)
@@ -795,7 +797,7 @@ class _Clusters(_LoggedKeyState):
         if len(memory):
             logged = self._compact(memory, log_state)
             self._save(key, memory, logged, version_state)
-            cleanup.set(_timer_time(memory.oldest + self._window_s))
+            cleanup.set(_timer_time(memory.oldest + self._window_s + self._slack))   # as _Shards
         else:
             log_state.clear()
             version_state.clear()
