@@ -14,9 +14,10 @@ then full and nothing has expired yet: the state of a window holding N stories.
 Per step it reports, per story of the window:
 - `state`: the bytes of that state encoded with the step's own state coder (transforms.coders
   STATE_CODER), element by element as Beam stores them (keys not counted); for the two logged
-  steps (Shards, Clusters) both the log as written (`log`: what the BagState holds now — no
-  compaction happens while the window fills) and the log compacted (`compact`: `records()`,
-  what it holds right after a compaction);
+  steps (Shards, Clusters) both the log as written (`log`: what the BagState holds now — while
+  the window fills it is compacted only when it holds more than (1 + LOG_GROWTH) x the records
+  it compacts to, stream.compaction_due) and the log compacted (`compact`: `records()`, what it
+  holds right after a compaction);
 - `memory`: the Python heap (tracemalloc) of the objects the DoFns cache between bundles
   (_LoggedKeyState: a ShardIndex per shard, a ClusterMemory per cluster), rebuilt from their
   compacted logs as the DoFn rebuilds them after a cache miss, and the breakdown of the shard
@@ -25,10 +26,11 @@ Per step it reports, per story of the window:
 Two fills show whether it is linear per story: `ratio` is the figure at the largest N over the
 figure at the smallest, per story (1.0 = linear).
 
-Not modelled: re-polls (a story seen again appends a ("touch", sid, t) record to the Clusters
-log at every sighting and to its shard's log at most once per `_touch_every`; their encoded
+Not modelled: re-polls (a story seen again appends a ("touch", sid, t) record to its cluster's
+log and to its shard's log at most once per `_touch_every`, min(1 h, window / 20); their encoded
 sizes are reported as `touch_record_bytes`), the cleanup timers (they compact only once entries
-expire, after the window is full), Beam's per-key and per-element overhead.
+expire, after the window is full, at oldest + window + slack), Beam's per-key and per-element
+overhead.
 """
 from __future__ import annotations
 
@@ -51,7 +53,8 @@ from benchmarks.reprints import generate
 from transforms.coders import STATE_CODER
 from transforms.dedupe.clusters import ClusterMemory, cluster_of, complete_row, settle
 from transforms.dedupe.shards import DEFAULT_SHARDS, ShardedReplay, ShardIndex
-from transforms.dedupe.stream import DAY, FEED_MEMORY, decided_row, epoch, fingerprint_step, identity_step
+from transforms.dedupe.stream import (DAY, FEED_MEMORY, compaction_due, decided_row, epoch, fingerprint_step,
+                                      identity_step)
 from transforms.records import ALREADY_SEEN, UTC
 
 START = _dt.datetime(2026, 11, 1, tzinfo=UTC)
@@ -76,15 +79,22 @@ def corpus(n: int, days: float, seed: int) -> list:
 
 class _LoggedShard(ShardIndex):
     """A ShardIndex with the log _Shards appends to its BagState: every record `receive`
-    returns, replaced by `records()` when the batched expiry compacts it."""
+    returns, replaced by `records()` when the batched expiry compacts it or when it has grown
+    well past what it compacts to (stream.compaction_due, as _LoggedKeyState._append)."""
 
     def __init__(self):
         super().__init__()
         self.log: List[tuple] = []
+        self.compactions = 0
+        self.largest_log = 0           # records, at any time of the fill
 
     def receive(self, probe, is_home, window_s, threshold, settle, horizon):
         records, answer, others = super().receive(probe, is_home, window_s, threshold, settle, horizon)
         self.log += records
+        self.largest_log = max(self.largest_log, len(self.log))
+        if compaction_due(len(self.log), self.record_count()):
+            self.log = list(self.records())
+            self.compactions += 1
         return records, answer, others
 
     def expire(self, before, recent_before=None):
@@ -120,6 +130,8 @@ class _ClusterStep:
             log[:] = memory.records()
         records, columns, _ = settle(memory, story, exact_of, when, story.fetched_at, "")
         log += records
+        if compaction_due(len(log), memory.record_count()):      # as _LoggedKeyState._append
+            log[:] = memory.records()
         return columns
 
 
@@ -299,6 +311,10 @@ def measure(n: int, window_days: float = 7.0, seed: int = 11, shards: int = DEFA
                        "log_by_record": {k: per(v) for k, v in log_by_kind.most_common()},
                        "largest_key_compact_bytes": max(compact_bytes),
                        "largest_key_log_bytes": max(shard_log_bytes),
+                       "log_records": sum(len(s.log) for s in shard_objs),
+                       "compact_records": sum(len(c) for c in shard_compact),
+                       "largest_log_records": sum(s.largest_log for s in shard_objs),
+                       "compactions": sum(s.compactions for s in shard_objs),
                        "largest_key_entries": max(len(s) for s in shard_objs),
                        "aliases_per_story": round(sum(len(s.aliases) for s in shard_objs) / n, 3),
                        "keys_per_entry": round(statistics.mean(len(e[5]) for s in shard_objs
@@ -374,6 +390,8 @@ def main(argv=None):
               + ", ".join(f"{k} {v:,.1f}" for k, v in r["steps"]["Clusters"]["memory_breakdown"].items()))
         print(f"{sh['keys_per_entry']} LSH keys an entry, {sh['aliases_per_story']} aliases a story, "
               f"{r['steps']['Clusters']['sentences_per_member']} provenance sentences a cluster member")
+        print(f"Shards log records: {sh['log_records']:,} now, {sh['largest_log_records']:,} at most (sum over keys), "
+              f"{sh['compact_records']:,} compacted; {sh['compactions']:,} compactions while the window filled")
         print(f"largest shard: {sh['largest_key_entries']:,} entries, log {sh['largest_key_log_bytes']:,} B, "
               f"compacted {sh['largest_key_compact_bytes']:,} B; Decide pending {r['steps']['Decide']['pending_stories']} "
               f"stories {r['steps']['Decide']['pending_bytes']:,} B; Fingerprint {r['steps']['Fingerprint']['per_feed']:,} B "

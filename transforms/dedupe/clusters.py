@@ -90,6 +90,10 @@ class ClusterMemory:
     def records(self) -> list[tuple]:
         return [("member", sid, m[0], m[1], m[3]) for sid, m in self.members.items()]
 
+    def record_count(self) -> int:
+        """len(self.records()), without building them."""
+        return len(self.members)
+
     def expire(self, before: float) -> list[str]:
         """Forget the members last seen before `before`; returns their ids."""
         if self.oldest >= before:
@@ -154,11 +158,16 @@ def settle(memory: ClusterMemory, story: Story, exact_of: str | None, when: floa
     return [record], memory.columns(sid), rows
 
 
-def touch(memory: ClusterMemory, sid: str, when: float) -> tuple[list[tuple], dict | None]:
+def touch(memory: ClusterMemory, sid: str, when: float, every: float = 0.0) -> tuple[list[tuple], dict | None]:
     """A story seen again: (log records, its state row's provenance and version columns, or None
-    when the memory does not know it)."""
-    if sid not in memory.members:
+    when the memory does not know it). Its last-seen time moves (and is logged) only when it moved
+    by `every` seconds or more, as the shards log their touches: a story re-polled every few
+    minutes adds a record per `every`, not per poll."""
+    m = memory.members.get(sid)
+    if m is None:
         return [], None
+    if when - m[0] < every:
+        return [], memory.columns(sid)
     record = ("touch", sid, float(when))
     memory.apply(record)
     return [record], memory.columns(sid)
@@ -170,6 +179,7 @@ class ClusterReplay:
 
     def __init__(self, window_s: float = 7 * 86400.0, remembered: Iterable[dict] = (), run_id: str = ""):
         self.window_s, self.run_id = window_s, run_id
+        self.touch_every = min(3600.0, window_s / 20)        # as _Clusters
         self.memories: dict[str, ClusterMemory] = {}
         self.seeds = group_by_root(remembered)
         self.rows: list[ProvenanceRow] = []
@@ -193,4 +203,4 @@ class ClusterReplay:
         return columns, rows
 
     def touch(self, story: Story, when: float) -> dict | None:
-        return touch(self.memory(cluster_of(story), when), story.story_id, when)[1]
+        return touch(self.memory(cluster_of(story), when), story.story_id, when, self.touch_every)[1]

@@ -78,6 +78,10 @@ class NearDuplicateIndex:
         out.append(("touch", "", self.newest))
         return out
 
+    def record_count(self) -> int:
+        """len(self.records()), without building them."""
+        return len(self.entries) + len(self.agencies) + 1
+
     # -- memory
     def expire(self, before: float) -> List[str]:
         """Forget entries last seen before `before`; returns their ids."""

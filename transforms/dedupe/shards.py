@@ -195,6 +195,7 @@ class ShardIndex(NearDuplicateIndex):
             probe = record[1]
             self.recent.pop(probe.sid, None)
             self.recent[probe.sid] = probe
+            self.newest = max(self.newest, probe.first)      # as `receive` (a replay knows its "now")
         elif kind == "hint":
             _, sid, root = record
             e = self.entries.get(sid)
@@ -217,6 +218,11 @@ class ShardIndex(NearDuplicateIndex):
         out += [("alias", sid, a[0], a[1], a[2], a[3]) for sid, a in self.aliases.items()]
         out += [("recent", p) for p in self.recent.values()]
         return out
+
+    def record_count(self) -> int:
+        """len(self.records()), without building them."""
+        return (super().record_count() + sum(1 for sid in self.meta if sid in self.entries) + len(self.labels)
+                + len(self.aliases) + len(self.recent))
 
     def expire(self, before: float, recent_before: Optional[float] = None) -> List[str]:
         gone = super().expire(before)

@@ -97,6 +97,17 @@ __all__ = ["StreamDedupe", "NearDuplicateIndex", "StreamIndex", "decided_row", "
 
 FEED_MEMORY = 64          # stories per feed whose paragraphs are remembered (boilerplate)
 DAY = 86400.0
+LOG_FLOOR = 64            # a logged key's log is not compacted for holding fewer records than this,
+LOG_GROWTH = 1.0          # and is once it holds more than (1 + LOG_GROWTH) x the records it compacts to
+
+
+def compaction_due(logged: int, live: int) -> bool:
+    """A logged key's log of `logged` records, whose object compacts to `live` records: rewrite it?
+    Dead records (the answered queries a shard has forgotten, superseded touches) make the
+    difference; rewriting when they reach LOG_GROWTH x the live ones keeps the log within
+    (1 + LOG_GROWTH) x its compacted size (in records) and costs O(1) rewritten records per
+    appended one (amortized)."""
+    return logged > max(LOG_FLOOR, (1.0 + LOG_GROWTH) * live)
 
 
 def epoch(when: Optional[_dt.datetime]) -> float:
@@ -383,23 +394,41 @@ class _LoggedKeyState(beam.DoFn):
     retried bundle). Subclasses declare the LOG and VERSION specs and build the object."""
 
     def _cached(self, key, version_state):
-        """(the cached object, or None when the log must be replayed; the VERSION token)."""
+        """(the cached object, or None when the log must be replayed; the number of records in its
+        log; the VERSION token)."""
         cached = self._cache.pop(key, None)   # back in the cache only once saved: an exception
         version = version_state.read()        # in between leaves no half-updated object behind
         if cached is not None and version is not None and cached[0] == version:
-            return cached[1], version
-        return None, version
+            return cached[1], cached[2], version
+        return None, 0, version
 
-    def _save(self, key, obj, version_state) -> None:
+    def _save(self, key, obj, logged: int, version_state) -> None:
         token = uuid.uuid4().hex
         version_state.write(token)
-        self._cache[key] = (token, obj)
+        self._cache[key] = (token, obj, logged)
 
-    @staticmethod
-    def _compact(obj, log_state) -> None:
-        log_state.clear()
-        for record in obj.records():
+    def _keep(self, key, obj, logged: int, version_state) -> None:
+        """Back in the cache, unchanged (the log and the VERSION token as they were)."""
+        self._cache[key] = (version_state.read(), obj, logged)
+
+    def _append(self, obj, records, logged: int, log_state) -> int:
+        """Adds `records` (already applied to `obj`) to the log, compacted when it has grown well
+        past what `obj` compacts to (`compaction_due`); returns the log's length."""
+        for record in records:
             log_state.add(record)
+        logged += len(records)
+        if compaction_due(logged, obj.record_count()):
+            return self._compact(obj, log_state)
+        return logged
+
+    def _compact(self, obj, log_state) -> int:
+        """The log rewritten as `obj.records()`; returns its length."""
+        records = obj.records()
+        log_state.clear()
+        for record in records:
+            log_state.add(record)
+        self._compacted.inc()
+        return len(records)
 
 
 class _Shards(_LoggedKeyState):
@@ -428,16 +457,19 @@ class _Shards(_LoggedKeyState):
         self._freed = Metrics.counter("stream_dedupe", "index_freed_by_timer")
         self._rebuilt = Metrics.counter("stream_dedupe", "index_replayed")
         self._seeded = Metrics.counter("stream_dedupe", "index_seeded_from_state")
+        self._compacted = Metrics.counter("stream_dedupe", "shards_log_compacted")
 
     def setup(self):
         self._remembered = remembered_snapshot(self._state_dir, self._token)
 
-    def _load(self, key, log_state, version_state, when: Optional[float] = None) -> ShardIndex:
-        cached, version = self._cached(key, version_state)
+    def _load(self, key, log_state, version_state, when: Optional[float] = None) -> Tuple[ShardIndex, int]:
+        """(the shard's index, the number of records in its log)."""
+        cached, logged, version = self._cached(key, version_state)
         if cached is not None:
-            return cached
+            return cached, logged
         index = ShardIndex()
         records = list(log_state.read())
+        logged = len(records)
         if not records and version is None and when is not None:
             # This shard's first message of the stream: its stories that earlier runs remember.
             language, j = _shard_of(key)
@@ -447,11 +479,13 @@ class _Shards(_LoggedKeyState):
                     for record in StreamIndex.seed_records(row):
                         log_state.add(record)
                         index.apply(record)
+                        logged += 1
             self._seeded.inc(len(index))
         for record in records:
             index.apply(record)
+        index.forget_recent(index.newest - self._horizon)    # as `receive` leaves it: the live queries only
         self._rebuilt.inc()
-        return index
+        return index, logged
 
     def process(self, element, log_state=beam.DoFn.StateParam(LOG),
                 version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
@@ -463,11 +497,11 @@ class _Shards(_LoggedKeyState):
             return
         story = message[1]
         when = epoch(story.fetched_at) if kind == "touch" else message[2].first
-        index = self._load(key, log_state, version_state, when)
+        index, logged = self._load(key, log_state, version_state, when)
         index.newest = max(index.newest, when)
         if index.oldest < index.newest - self._window_s - self._slack:     # batched expiry
             gone = index.expire(index.newest - self._window_s, index.newest - self._horizon)
-            self._compact(index, log_state)
+            logged = self._compact(index, log_state)
             for sid in gone:
                 self._expired.inc()
                 yield beam.pvalue.TaggedOutput("freed", ("index_on_arrival", sid))
@@ -486,29 +520,30 @@ class _Shards(_LoggedKeyState):
                                probe if kind == "home" else None)
             for report in others:
                 yield str(home_shard(report.query, self._shards)), ("reverse", report)
-        for record in records:
-            log_state.add(record)
-        self._save(key, index, version_state)
+        logged = self._append(index, records, logged, log_state)
+        self._save(key, index, logged, version_state)
         if len(index):
-            cleanup.set(_timer_time(index.oldest + self._window_s))
+            cleanup.set(_timer_time(index.oldest + self._window_s + self._slack))
 
     @userstate.on_timer(CLEANUP)
     def on_cleanup(self, key=beam.DoFn.KeyParam, fired=beam.DoFn.TimestampParam,
                    log_state=beam.DoFn.StateParam(LOG), version_state=beam.DoFn.StateParam(VERSION),
                    cleanup=beam.DoFn.TimerParam(CLEANUP)):
-        index = self._load(key, log_state, version_state)
+        index, logged = self._load(key, log_state, version_state)
         reference = cleanup_reference(index.newest, float(fired))
         freed = index.expire(reference - self._window_s, reference - self._horizon)
         if not freed:      # early (or nothing due): the next arrival sets the timer again
-            self._cache[key] = (version_state.read(), index)
+            self._keep(key, index, logged, version_state)
             return
         self._freed.inc(len(freed))
         for sid in freed:
             yield beam.pvalue.TaggedOutput("freed", ("index", sid))
         if len(index):
-            self._compact(index, log_state)
-            self._save(key, index, version_state)
-            cleanup.set(_timer_time(index.oldest + self._window_s))   # only after progress: no loop
+            logged = self._compact(index, log_state)
+            self._save(key, index, logged, version_state)
+            # only after progress (no loop), and with the slack of the expiry on arrival: the
+            # entries of the next `slack` seconds leave together, by one compaction
+            cleanup.set(_timer_time(index.oldest + self._window_s + self._slack))
         else:
             log_state.clear()
             version_state.clear()
@@ -693,40 +728,45 @@ class _Clusters(_LoggedKeyState):
         self._window_s = float(window_days) * DAY
         self._state_dir, self._token = state_dir, token
         self._slack = max(3600.0, self._window_s / 20)
+        self._touch_every = min(3600.0, self._window_s / 20)     # a story seen again: logged this often
         self._by_root: dict = {}
         self._cache: Dict[Any, Tuple[str, ClusterMemory]] = {}
         self._freed = Metrics.counter("stream_dedupe", "cluster_members_freed")
         self._provenance = Metrics.counter("stream_dedupe", "provenance_rows")
+        self._compacted = Metrics.counter("stream_dedupe", "clusters_log_compacted")
 
     def setup(self):
         self._by_root = group_by_root(remembered_snapshot(self._state_dir, self._token).values())
 
-    def _load(self, key, log_state, version_state, when: Optional[float] = None) -> ClusterMemory:
-        cached, version = self._cached(key, version_state)
+    def _load(self, key, log_state, version_state, when: Optional[float] = None) -> Tuple[ClusterMemory, int]:
+        """(the cluster's memory, the number of records in its log)."""
+        cached, logged, version = self._cached(key, version_state)
         if cached is not None:
-            return cached
+            return cached, logged
         memory = ClusterMemory()
         records = list(log_state.read())
+        logged = len(records)
         if not records and version is None and when is not None:
             for row in self._by_root.get(key, ()):       # the key's first message: what earlier runs remember
                 if when - _row_seen(row) <= self._window_s:
                     for record in seed_records(row):
                         log_state.add(record)
                         memory.apply(record)
+                        logged += 1
         for record in records:
             memory.apply(record)
-        return memory
+        return memory, logged
 
     def process(self, element, log_state=beam.DoFn.StateParam(LOG),
                 version_state=beam.DoFn.StateParam(VERSION), cleanup=beam.DoFn.TimerParam(CLEANUP)):
         key, message = element
         kind, story, row = message[0], message[1], message[2]
         when = message[5] if kind == "decided" else epoch(story.fetched_at)
-        memory = self._load(key, log_state, version_state, when)
+        memory, logged = self._load(key, log_state, version_state, when)
         memory.newest = max(memory.newest, when)
         if memory.oldest < memory.newest - self._window_s - self._slack:     # batched expiry
             self._freed.inc(len(memory.expire(memory.newest - self._window_s)))
-            self._compact(memory, log_state)
+            logged = self._compact(memory, log_state)
         if kind == "decided":
             _, _, _, events, exact_of, _ = message
             records, columns, rows = settle(memory, story, exact_of, when,
@@ -735,30 +775,29 @@ class _Clusters(_LoggedKeyState):
             yield from rows         # clusters/ and reprints/ rows, in the same unit
             self._provenance.inc(len(rows))
         else:
-            records, columns = touch(memory, story.story_id, when)
-        for record in records:
-            log_state.add(record)
+            records, columns = touch(memory, story.story_id, when, self._touch_every)
+        logged = self._append(memory, records, logged, log_state)
         if row is not None:         # what the next run (batch or stream) remembers of this story
             yield complete_row(row, columns)
-        self._save(key, memory, version_state)
+        self._save(key, memory, logged, version_state)
         if len(memory):
-            cleanup.set(_timer_time(memory.oldest + self._window_s))
+            cleanup.set(_timer_time(memory.oldest + self._window_s + self._slack))
         yield story
 
     @userstate.on_timer(CLEANUP)
     def on_cleanup(self, key=beam.DoFn.KeyParam, fired=beam.DoFn.TimestampParam,
                    log_state=beam.DoFn.StateParam(LOG), version_state=beam.DoFn.StateParam(VERSION),
                    cleanup=beam.DoFn.TimerParam(CLEANUP)):
-        memory = self._load(key, log_state, version_state)
+        memory, logged = self._load(key, log_state, version_state)
         freed = memory.expire(cleanup_reference(memory.newest, float(fired)) - self._window_s)
         if not freed:      # early (or nothing due): the next message sets the timer again
-            self._cache[key] = (version_state.read(), memory)
+            self._keep(key, memory, logged, version_state)
             return
         self._freed.inc(len(freed))
         if len(memory):
-            self._compact(memory, log_state)
-            self._save(key, memory, version_state)
-            cleanup.set(_timer_time(memory.oldest + self._window_s))
+            logged = self._compact(memory, log_state)
+            self._save(key, memory, logged, version_state)
+            cleanup.set(_timer_time(memory.oldest + self._window_s + self._slack))   # as _Shards
         else:
             log_state.clear()
             version_state.clear()
