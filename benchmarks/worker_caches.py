@@ -192,6 +192,7 @@ def state_run(n: int, counts) -> list:
     import tempfile
 
     from transforms.dedupe.state import _WriteShard   # noqa  (a benchmark measures the DoFn itself)
+    from transforms.coders import RecordCoder
     pool = state_rows(n, max(counts))
     out = []
     for count in counts:
@@ -206,7 +207,9 @@ def state_run(n: int, counts) -> list:
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             del rows
+        coder = RecordCoder()       # what JoinState and WriteState shuffle per remembered row
         row = {"rows": count, "encoded_mb": round(sum(map(len, encoded)) / MB, 1),
+               "record_coder_bytes_per_row": round(sum(len(coder.encode(r)) for r in pool[:count]) / count),
                "rows_in_memory_mb": round(held / MB, 1), "peak_mb": round(peak / MB, 1),
                "kb_per_row_peak": round(peak / count / 1024, 1)}
         out.append(row)
