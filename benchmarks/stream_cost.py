@@ -69,16 +69,21 @@ def measure(originals: int, days: int, window_days: float, seed: int, shards: in
                                       if filling and full else None)}
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--originals", type=int, default=3000)
-    ap.add_argument("--days", type=int, default=14)
+def stream_options(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options the streaming benchmarks share (this one and benchmarks.stream_state)."""
     ap.add_argument("--window", type=float, default=7)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--shards", type=int, default=DEFAULT_SHARDS)
     ap.add_argument("--settle", type=float, default=300.0, help="settle seconds (default 300, one poll)")
     ap.add_argument("--json", default=None, help="also write the result here")
-    a = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--originals", type=int, default=3000)
+    ap.add_argument("--days", type=int, default=14)
+    a = stream_options(ap).parse_args(argv)
     result = measure(a.originals, a.days, a.window, a.seed, a.shards, a.settle)
     print(f"{result['stories']:,} stories over {a.days} days, dedupe window {a.window:g} days")
     print(f"{'day':>4} {'stories':>8} {'ms/story':>9} {'index':>7} {'largest shard':>14}")

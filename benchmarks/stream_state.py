@@ -50,6 +50,7 @@ import numpy as np
 
 from benchmarks.dedupe_eval import item_to_story
 from benchmarks.reprints import generate
+from benchmarks.stream_cost import stream_options
 from transforms.coders import STATE_CODER
 from transforms.dedupe.clusters import ClusterMemory, cluster_of, complete_row, settle
 from transforms.dedupe.shards import DEFAULT_SHARDS, ShardedReplay, ShardIndex
@@ -364,12 +365,7 @@ def ratios(results: List[dict]) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stories", default="5000,20000", help="window fills, comma-separated")
-    ap.add_argument("--window", type=float, default=7)
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--shards", type=int, default=DEFAULT_SHARDS)
-    ap.add_argument("--settle", type=float, default=300.0, help="settle seconds (default 300, one poll)")
-    ap.add_argument("--json", default=None, help="also write the result here")
-    a = ap.parse_args(argv)
+    a = stream_options(ap).parse_args(argv)
     results = []
     for n in [int(x) for x in a.stories.split(",")]:
         r = measure(n, a.window, a.seed, a.shards, a.settle)

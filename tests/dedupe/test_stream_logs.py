@@ -20,6 +20,8 @@ from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.dedupe.test_stream import QUAKE, T0, at, story, streaming_pipeline
+from tests.dedupe.test_stream_clusters import decided
+from tests.support.states import ValueState
 from transforms.coders import STATE_CODER
 from transforms.dedupe.clusters import ClusterMemory, settle, touch
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles
@@ -50,20 +52,6 @@ class Bag:
         return sum(map(len, self.items))
 
 
-class Value:
-    def __init__(self):
-        self.value = None
-
-    def read(self):
-        return self.value
-
-    def write(self, value):
-        self.value = value
-
-    def clear(self):
-        self.value = None
-
-
 class Timer:
     def __init__(self):
         self.at = None
@@ -76,7 +64,7 @@ class Key:
     """The states of one key of a logged step."""
 
     def __init__(self):
-        self.log, self.version, self.cleanup = Bag(), Value(), Timer()
+        self.log, self.version, self.cleanup = Bag(), ValueState(), Timer()
 
     def kwargs(self):
         return {"log_state": self.log, "version_state": self.version, "cleanup": self.cleanup}
@@ -120,7 +108,7 @@ def loaded(records):
     bag = Bag()
     bag.items = [r if isinstance(r, bytes) else STATE_CODER.encode(r) for r in records]
     step = _Shards(window_days=7, threshold=CONTAINMENT, shards=16, settle=300.0)
-    version = Value()
+    version = ValueState()
     version.write("another worker's")
     index, logged = step._load(shard_key("en", 0), bag, version)
     assert logged == len(records)
@@ -200,11 +188,6 @@ def test_a_replayed_shard_answers_as_the_cached_one():
     assert answers[0] == answers[1] and any(a[1] for a in answers[0])
 
 
-def decided(s, root, disposition=DUPLICATE):
-    s.cluster_id, s.disposition = root, disposition
-    if disposition == DUPLICATE:
-        s.duplicate_of = s.linked_to = root
-    return s
 
 
 def test_a_cluster_logs_a_touch_at_most_once_per_interval():

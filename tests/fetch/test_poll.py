@@ -11,21 +11,9 @@ from tests.support.faultserver import FaultServer, Reply
 from transforms.fetch.http import FetchSettings
 from transforms.fetch.poll import Ticks, _PollGroup, feed_hint, forget_stop, host_groups, next_wait, request_stop
 from transforms.records import FeedDocument, FeedSource, FeedStatus
+from tests.support.states import ValueState
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>%s<item><title>a</title></item></channel></rss>'
-
-
-class _State:
-    """Stands in for a ReadModifyWriteState when the DoFn is called directly."""
-
-    def __init__(self):
-        self.value = None
-
-    def read(self):
-        return self.value
-
-    def write(self, value):
-        self.value = value
 
 
 def poll(dofn, state, tick, tick_time, sources):
@@ -64,7 +52,7 @@ def test_conditional_get_same_body_and_schedule():
         dofn = _PollGroup(FetchSettings(allow_private=True, max_retries=0), interval=10, max_interval=40)
         dofn.setup()
         try:
-            state = _State()
+            state = ValueState()
             sources = sorted([cond, same, seq], key=lambda s: s.location)
             docs, st = poll(dofn, state, 0, 1000.0, sources)
             assert docs == [200, 200, 200] and set(st.values()) == set()
