@@ -209,7 +209,7 @@ class _Buckets(beam.DoFn):
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         ends = np.append(starts[1:], keys.size)
         multi = (ends - starts) >= 2
-        emitted, groups = self._emitted, set()
+        groups = set()
         for a, b in zip(starts[multi].tolist(), ends[multi].tolist()):
             group = tuple(owners[a:b].tolist())
             # Copies share many buckets with the same members: form a group's pairs once.
@@ -221,21 +221,26 @@ class _Buckets(beam.DoFn):
             members = sorted({ids[i] for i in group})
             if len(members) > ALL_PAIRS_MAX:      # ordered by label: bucket_pairs downstream
                 bucket = large_bucket_id(members)
-                if bucket not in emitted:
-                    if len(emitted) >= EMITTED_MAX:
-                        emitted.clear()
-                    emitted.add(bucket)
+                if self._first_time(bucket):
                     for story_id in members:
                         yield beam.pvalue.TaggedOutput("large", (story_id, bucket))
                 continue
             for i, x in enumerate(members):   # all pairs (bucket_pairs' for a small LSH bucket)
                 for y in members[i + 1:]:
-                    pair = (x, y)             # members are sorted: x < y
-                    if pair not in emitted:
-                        if len(emitted) >= EMITTED_MAX:
-                            emitted.clear()
-                        emitted.add(pair)
-                        yield pair
+                    if self._first_time((x, y)):    # members are sorted: x < y
+                        yield x, y
+
+
+    def _first_time(self, item) -> bool:
+        """Whether a pair or a large bucket is new in this bundle (remembered in a set of at
+        most EMITTED_MAX, emptied when full)."""
+        emitted = self._emitted
+        if item in emitted:
+            return False
+        if len(emitted) >= EMITTED_MAX:
+            emitted.clear()
+        emitted.add(item)
+        return True
 
 
 def large_bucket_id(members: List[str]) -> bytes:
