@@ -21,6 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipeline.build import build
+from pipeline.dataplane import guard_data_plane
 from pipeline.report import SUBCOMMANDS, ProgressDisplay, progress_wanted, run_subcommand, write_run_report
 from pipeline.runs import (UsageError, attempt_run_id, check_run_id, exit_code, make_run_id, print_summary,
                           read_summary, run_header)
@@ -217,6 +218,7 @@ def parse_args(argv: List[str]):
 
 def run(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    guard_data_plane()    # the local runner runs in this process: never drop a bundle's input
     if argv and argv[0] in SUBCOMMANDS:   # wirefeed report OUTPUT … / wirefeed show OUTPUT ID
         return run_subcommand(argv)
     try:
