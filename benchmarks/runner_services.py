@@ -8,8 +8,8 @@ for the runner tests).
   runs and runners, and a short account of how two such results differ.
 - `Service`: a process started in its own process group, stopped (TERM, then KILL) with bounded
   time, and checked to have left nothing behind (`leftovers()` scans /proc).
-- `job_service_and_worker_pool()`: Beam's local job service + an external SDK worker pool on
-  127.0.0.1.
+- `job_service_and_worker_pool()`: Beam's local job service (pipeline/job_service.py) + an
+  external SDK worker pool on 127.0.0.1.
 - `run_cli(args, timeout)`: `python -m pipeline.main` in its own process group, with what it
   left running afterwards.
 
@@ -364,7 +364,7 @@ def services_stopped_cleanly(services: List[Service]):
 
 @contextlib.contextmanager
 def job_service_and_worker_pool(log_dir, startup_timeout: float = 60.0) -> Iterator[dict]:
-    """Beam's local job service and an external SDK worker pool on 127.0.0.1.
+    """Beam's local job service (with pipeline.dataplane's fix) and an external SDK worker pool on 127.0.0.1.
     Yields {"job_endpoint", "environment_config", "services"}."""
     env = service_env()
     with services_stopped_cleanly([]) as started:
@@ -374,7 +374,7 @@ def job_service_and_worker_pool(log_dir, startup_timeout: float = 60.0) -> Itera
                                        f"--service_port={pool_port}"], log_dir, env=env, cwd=log_dir)
         started.append(pool)
         jobs = Service("job-service", [str(VENV_BIN / "python"), "-m",
-                                       "apache_beam.runners.portability.local_job_service_main",
+                                       "pipeline.job_service",
                                        f"--port={job_port}"], log_dir, env=env, cwd=log_dir)
         started.append(jobs)
         wait_for_port(pool_port, startup_timeout, pool.proc, pool.log)

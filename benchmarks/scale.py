@@ -11,7 +11,7 @@ text per story, 8 % exact copies and 6 % edited reprints, feeds of at most ~2,50
 generated once per N under bench-out/scale-corpus/) with
 - `direct`: the DirectRunner in process;
 - `multi`: `--direct_num_workers=2 --direct_running_mode=multi_processing`;
-- `portable`: PortableRunner -> Beam's local job service (benchmarks/job_service.py: Beam's,
+- `portable`: PortableRunner -> Beam's local job service (pipeline/job_service.py: Beam's,
   with its FnApiRunner set to two workers) and two SDK harnesses from an external worker pool
   (`--environment_type=EXTERNAL`); both services started for the run and stopped after it.
 A watcher reads /proc every 0.25 s for every process of the run (and of the services): peak
@@ -71,7 +71,7 @@ def corpus(n: int) -> dict:
 
 def _role(cmd: str) -> str:
     for needle, role in (("sdk_worker_main", "sdk worker"), ("SdkHarness", "sdk worker"),
-                         ("local_job_service_main", "job service"), ("benchmarks.job_service", "job service"),
+                         ("local_job_service_main", "job service"), ("pipeline.job_service", "job service"),
                          ("worker_pool_main", "worker pool"), ("pipeline.main", "main")):
         if needle in cmd:
             return role
@@ -142,13 +142,13 @@ class Watch(threading.Thread):
 
 def start_services(work: pathlib.Path, workers: int):
     """An external SDK worker pool and a job service whose jobs run on `workers` SDK harnesses
-    (benchmarks/job_service.py); returns the services and (job endpoint, worker pool endpoint)."""
+    (pipeline/job_service.py); returns the services and (job endpoint, worker pool endpoint)."""
     env = rs.service_env()
     job_port, pool_port = rs.free_port(), rs.free_port()
     py = str(rs.VENV_BIN / "python")
     pool = rs.Service("worker-pool", [py, "-m", "apache_beam.runners.worker.worker_pool_main",
                                       f"--service_port={pool_port}"], work, env=env, cwd=str(work))
-    jobs = rs.Service("job-service", [py, "-m", "benchmarks.job_service", "--workers", str(workers),
+    jobs = rs.Service("job-service", [py, "-m", "pipeline.job_service", "--workers", str(workers),
                                       f"--port={job_port}"], work, env=env, cwd=str(ROOT))
     rs.wait_for_port(pool_port, 120, pool.proc, pool.log)
     rs.wait_for_port(job_port, 120, jobs.proc, jobs.log)

@@ -87,3 +87,12 @@ def test_the_command_line_installs_the_guard(monkeypatch):
     assert run(["--no-such-flag"]) == 2
     assert data_plane.TimeBasedBufferingClosableOutputStream.write is dataplane.guarded_write
 
+
+def test_the_job_service_installs_the_guard(monkeypatch):
+    from pipeline import job_service
+    monkeypatch.setattr(data_plane.TimeBasedBufferingClosableOutputStream, "write", dataplane.BEAM_WRITE)
+    started = []
+    monkeypatch.setattr(job_service.local_job_service_main, "run", lambda argv: started.append(argv))
+    job_service.main(["--port=0"])
+    assert started == [["--port=0"]]
+    assert data_plane.TimeBasedBufferingClosableOutputStream.write is dataplane.guarded_write
