@@ -25,8 +25,8 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from transforms.coders import register_record
-from transforms.dedupe.candidates import (CandidatePairs, VerifyPairs, fingerprint_feed, fingerprint_input, pack_keys,
-                                         unpack_keys)
+from transforms.dedupe.candidates import (CandidatePairs, VerifyPairs, fingerprint_feed, fingerprint_input,
+                                          lost_in_transit, pack_keys, unpack_keys)
 from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.events import merge_events, origin_event
 from transforms.dedupe.exact import ExactIdentity, label_id, order_key
@@ -135,9 +135,9 @@ class _ByRoot(beam.DoFn):
         link = choose_evidence(g.get("evidence", ()))
         for story in stories:
             story.link_rule, story.linked_to, story.containment, story.containment_reverse = link
-        if not labels or not fps:  # cannot happen: every story has a fingerprint; never lose one
-            for story in stories:
-                yield Member(story_id, (story, None, 0, None))
+        if not labels or not fps:
+            if stories:   # every story has both: the runner lost one in transit (pipeline/dataplane.py)
+                raise RuntimeError(lost_in_transit(story_id, "Dedupe/JoinLabels", "fingerprint" if not fps else "label"))
             return
         label, fp = labels[0], fps[0]
         root = label_id(label)

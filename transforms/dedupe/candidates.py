@@ -320,12 +320,20 @@ def unpack_keys(packed) -> list:
     return eight.view("<u8").ravel().tolist()
 
 
+def lost_in_transit(story_id: str, step: str, what: str) -> str:
+    """The message of a step that finds a record without what an earlier step made for every
+    record: elements were lost between steps (by the runner), and the run must fail rather than
+    commit decisions and state without them."""
+    return (f"story {story_id} reached {step} without its {what}: the runner lost elements between "
+            "steps; nothing is committed")
+
+
 def _labelled(kv):
     """(story_id, {'bucket': [large bucket ids], 'label': [label]}) -> (bucket id, (story_id, label))."""
     story_id, grouped = kv
     labels = list(grouped["label"])
-    if not labels:                       # cannot happen: every member has a fingerprint
-        return
+    if not labels:                       # every member has a fingerprint: the runner lost it
+        raise RuntimeError(lost_in_transit(story_id, "Dedupe/CandidatePairs/JoinLargeBuckets", "label"))
     for bucket in set(grouped["bucket"]):
         yield bucket, (story_id, labels[0])
 
