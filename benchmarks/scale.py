@@ -79,13 +79,15 @@ def _role(cmd: str) -> str:
 
 
 class Watch(threading.Thread):
-    """Polls /proc for the processes of some process groups: peak RSS (VmHWM) and CPU per pid."""
+    """Polls /proc for the processes of some process groups: peak RSS (VmHWM), peak RSS + swap
+    (VmRSS + VmSwap, sampled: what a process held when the machine had to swap some of it out)
+    and CPU per pid."""
 
     def __init__(self, pgids, interval: float = 0.25):
         super().__init__(daemon=True)
         self.pgids = set(pgids)
         self.interval = interval
-        self.procs: dict = {}        # pid -> {"role", "cmd", "hwm_mb", "cpu0", "cpu"}
+        self.procs: dict = {}        # pid -> {"role", "cmd", "hwm_mb", "held_mb", "cpu0", "cpu"}
         self._halt = threading.Event()
 
     def poll(self):
@@ -99,18 +101,21 @@ class Watch(threading.Thread):
                 if int(rest[2]) not in self.pgids:
                     continue
                 cpu = (int(rest[11]) + int(rest[12])) / TICK
-                hwm = 0
+                kb = {"VmHWM:": 0, "VmRSS:": 0, "VmSwap:": 0}
                 with open(f"/proc/{entry}/status", encoding="utf-8") as f:
                     for line in f:
-                        if line.startswith("VmHWM:"):
-                            hwm = int(line.split()[1]) / 1024
+                        field = line.split(None, 1)[0]
+                        if field in kb:
+                            kb[field] = int(line.split()[1])
+                hwm, held = kb["VmHWM:"] / 1024, (kb["VmRSS:"] + kb["VmSwap:"]) / 1024
                 rec = self.procs.get(int(entry))
                 if rec is None:
                     with open(f"/proc/{entry}/cmdline", "rb") as f:
                         cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
                     rec = self.procs[int(entry)] = {"role": _role(cmd), "cmd": cmd[:160], "hwm_mb": 0.0,
-                                                    "cpu0": cpu, "cpu": cpu}
+                                                    "held_mb": 0.0, "cpu0": cpu, "cpu": cpu}
                 rec["hwm_mb"] = max(rec["hwm_mb"], hwm)
+                rec["held_mb"] = max(rec["held_mb"], held)
                 rec["cpu"] = cpu
             except (OSError, ValueError, IndexError):
                 continue
@@ -128,9 +133,11 @@ class Watch(threading.Thread):
     def by_role(self, since_start=False) -> dict:
         roles: dict = {}
         for rec in self.procs.values():
-            r = roles.setdefault(rec["role"], {"processes": 0, "peak_mb": 0.0, "peak_mb_each": [], "cpu_s": 0.0})
+            r = roles.setdefault(rec["role"], {"processes": 0, "peak_mb": 0.0, "peak_mb_each": [],
+                                               "peak_with_swap_mb": 0.0, "cpu_s": 0.0})
             r["processes"] += 1
             r["peak_mb"] = max(r["peak_mb"], round(rec["hwm_mb"], 1))
+            r["peak_with_swap_mb"] = max(r["peak_with_swap_mb"], round(rec["held_mb"], 1))
             r["peak_mb_each"].append(round(rec["hwm_mb"], 1))
             r["cpu_s"] = round(r["cpu_s"] + rec["cpu"] - (rec["cpu0"] if since_start else 0.0), 2)
         for r in roles.values():
@@ -385,7 +392,11 @@ def table(path=RESULTS) -> str:
 
         def peak(role, roles=roles):
             got = roles.get(role)
-            return "–" if not got else " / ".join(_mb(x) for x in got["peak_mb_each"])
+            if not got:
+                return "–"
+            held = got.get("peak_with_swap_mb", 0)     # more than the RSS peak when swapped out
+            return " / ".join(_mb(x) for x in got["peak_mb_each"]) + (
+                f" ({_mb(held)} with swap)" if held > got["peak_mb"] + 1 else "")
         counts = r.get("counts") or {}
         written = counts.get("stories", 0) + counts.get("duplicates", 0)
         lfr = r.get("largest_file_rows") or {}
