@@ -33,7 +33,7 @@ def send_during_flush(write) -> bytes:
         with lock:
             delivered.append(data)
         flushing.set()
-        written.wait(0.5)          # gRPC's send queue is full: the callback blocks a while
+        written.wait(10)           # gRPC's send queue is full: the callback blocks a while
 
     def on_close(data: bytes):
         with lock:
@@ -43,9 +43,14 @@ def send_during_flush(write) -> bytes:
         close_callback=on_close, flush_callback=on_flush, time_flush_threshold_ms=20)
     stream.write(CHUNK_A)
     assert flushing.wait(5), "the stream's timer never flushed"
-    sender = threading.Thread(target=write, args=(stream, CHUNK_B))
+    sent = threading.Event()
+
+    def send():
+        write(stream, CHUNK_B)
+        sent.set()
+    sender = threading.Thread(target=send)
     sender.start()
-    sender.join(0.2)               # unguarded, the write lands inside the flush; guarded, it waits
+    sent.wait(1.0)                 # unguarded, the write lands inside the flush at once; guarded, it waits
     written.set()
     sender.join(5)
     assert not sender.is_alive()
