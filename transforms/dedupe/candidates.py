@@ -225,11 +225,9 @@ class _Buckets(beam.DoFn):
                     for story_id in members:
                         yield beam.pvalue.TaggedOutput("large", (story_id, bucket))
                 continue
-            for i, x in enumerate(members):   # all pairs (bucket_pairs' for a small LSH bucket)
-                for y in members[i + 1:]:
-                    if self._first_time((x, y)):    # members are sorted: x < y
-                        yield x, y
-
+            for pair in bucket_pairs([(x, "") for x in members], False):   # a small bucket: all pairs, no order
+                if self._first_time(pair):
+                    yield pair
 
     def _first_time(self, item) -> bool:
         """Whether a pair or a large bucket is new in this bundle (remembered in a set of at
