@@ -2,7 +2,8 @@
 stories in ONE day and ONE language (the largest partition a day can make).
 
     .venv/bin/python -m benchmarks.scale run --n 50000 --runner multi [--rows-per-file N | --shards 1]
-    .venv/bin/python -m benchmarks.scale keys --n 50000        # largest key's share per keyed step
+    .venv/bin/python -m benchmarks.scale keys --n 50000 [--direct_num_workers=2 --direct_running_mode=multi_processing]
+                                                                # largest key's share per keyed step
     .venv/bin/python -m benchmarks.scale table                  # every result so far, as Markdown
 
 `run` measures one `python -m pipeline.main` run (a fresh output, fixed --as-of) on a corpus of N
@@ -240,21 +241,28 @@ def largest_file_rows(out: pathlib.Path) -> dict:
 
 # ----------------------------------------------------------------------------- key shares
 
-def keys(n: int) -> dict:
-    """Every GroupByKey's input in the whole batch graph: elements, keys, largest key's share."""
+def keys(n: int, extra=()) -> dict:
+    """Every GroupByKey's input in the whole batch graph: elements, keys, largest key's share.
+
+    `extra` are pipeline flags (e.g. `--direct_num_workers=2 --direct_running_mode=multi_processing`,
+    which a run of more than ~50,000 stories needs: the in-process runner holds runner and worker
+    in one process)."""
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.pipeline import PipelineVisitor
 
     from benchmarks.key_share import step_name
     from pipeline.build import build
+    from pipeline.dataplane import guard_data_plane
     from pipeline.main import parse_time
     from pipeline.options import WirefeedOptions
     from pipeline.runs import run_header
 
     made = corpus(n)
     work = OUT / "scale-runs" / f"keys-n{n}-{int(time.time())}"
-    argv = ["--feeds", made["opml"], "--output", str(work / "out"), "--run_id", "keys", "--as-of", AS_OF]
+    argv = ["--feeds", made["opml"], "--output", str(work / "out"), "--run_id", "keys", "--as-of", AS_OF,
+            *extra]
+    guard_data_plane()     # as pipeline.main does: the local runner runs in this process
     options = PipelineOptions(argv)
     opts = options.view_as(WirefeedOptions)
     p = beam.Pipeline(options=options)
@@ -279,7 +287,7 @@ def keys(n: int) -> dict:
     rows = [json.loads(line) for line in open(work / "stats", encoding="utf-8") if line.strip()]
     order = {step_name(label, ""): i for i, (label, _) in enumerate(steps.found)}
     rows.sort(key=lambda r: order.get(r["step"], 1 << 30))
-    result = {"n": n, "kind": "keys", "rows": rows, "seconds": round(time.monotonic() - started, 1),
+    result = {"n": n, "kind": "keys", "flags": list(extra), "rows": rows, "seconds": round(time.monotonic() - started, 1),
               "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     shutil.rmtree(work, ignore_errors=True)
     with open(RESULTS, "a", encoding="utf-8") as f:
@@ -442,7 +450,7 @@ def main(argv=None) -> int:
     if a.cmd == "run":
         print(json.dumps(run_one(a.n, a.runner, extra, a.timeout)), flush=True)
     elif a.cmd == "keys":
-        print(json.dumps(keys(a.n)), flush=True)
+        print(json.dumps(keys(a.n, extra)), flush=True)
     elif a.cmd == "group":
         group_memory([int(x) for x in a.rows.split(",")])
     elif a.cmd == "corpus":

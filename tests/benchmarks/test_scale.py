@@ -1,0 +1,36 @@
+"""benchmarks.scale keys: the whole batch graph's keyed steps, measured on the runner it is given."""
+import json
+
+import pytest
+
+from benchmarks import scale
+
+N = 400
+
+
+@pytest.fixture
+def bench_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(scale, "OUT", tmp_path)
+    monkeypatch.setattr(scale, "RESULTS", tmp_path / "scale.jsonl")
+    return tmp_path
+
+
+@pytest.mark.timeout(900)   # a whole run on multi_processing, on a shared 2-core machine
+def test_keys_on_multi_processing_counts_every_story(bench_out):
+    flags = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
+    result = scale.keys(N, flags)
+    assert result["flags"] == flags
+    rows = {r["step"]: r for r in result["rows"]}
+    made = json.loads((bench_out / "scale-corpus" / f"n{N}" / "corpus.json").read_text())
+    entries = made["entries"]
+    assert entries == N
+    # every entry, each under its own id, in the steps that join a story to its own records: a
+    # runner that dropped an element (as Beam's local data plane did) would count fewer
+    for step in ("Dedupe/JoinState", "Dedupe/JoinLabels"):
+        assert rows[step]["keys"] == entries, rows[step]
+    assert rows["Dedupe/JoinState"]["elements"] == entries
+    # one partition day and language: the partition step's keys are files, its elements tables
+    assert any("GroupByPartition" in s for s in rows)
+    # what was recorded is what was returned
+    recorded = [json.loads(line) for line in (bench_out / "scale.jsonl").read_text().splitlines()]
+    assert recorded[-1]["rows"] == result["rows"] and recorded[-1]["flags"] == flags
