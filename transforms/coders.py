@@ -18,8 +18,9 @@ without pickle:
   with a default needs no edit here. Decoding starts from the class defaults and fills the
   fields it finds, so data written by an older class (a field fewer) decodes with the default
   for it, and a field the class no longer has is skipped;
-- a UTC datetime is its microseconds since the epoch (naive ones likewise, other time zones by
-  pickle), a 1-d `uint32` numpy array (a shingle set) its raw bytes, `frozenset` and
+- a UTC datetime (`datetime.timezone.utc`, or zoneinfo's UTC as pyarrow reads it) is its
+  microseconds since the epoch, decoded in `datetime.timezone.utc` (naive ones likewise, other
+  time zones by pickle), a 1-d `uint32` numpy array (a shingle set) its raw bytes, `frozenset` and
   `OrderedDict` their elements;
 - anything else (an exception, a numpy scalar) still goes by pickle, as before.
 
@@ -43,6 +44,7 @@ import importlib
 import operator
 import pickle
 import zlib
+import zoneinfo
 from typing import Dict, Tuple
 
 import numpy as np
@@ -96,6 +98,10 @@ _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _NAIVE_EPOCH = _dt.datetime(1970, 1, 1)
 _MICROSECOND = _dt.timedelta(microseconds=1)
 _UTC = _dt.timezone.utc
+# UTC as other libraries spell it: pyarrow reads a timestamp column with tz "UTC" (the state
+# rows every run reads back) into datetimes in zoneinfo's UTC. They travel as UTC microseconds
+# and decode in datetime.timezone.utc: the same instant, and the same zone.
+_UTC_ZONES = frozenset({_UTC, zoneinfo.ZoneInfo("UTC"), zoneinfo.ZoneInfo("Etc/UTC")})
 
 
 def field_tag(name: str) -> int:
@@ -212,7 +218,7 @@ class _ExtensionImpl(coder_impl.StreamCoderImpl):
             out.write(tags, True)
             self.values.encode_to_stream(values, out, True)
             out.write(repeats, True)
-        elif t is _dt.datetime and not value.fold and value.tzinfo in (_UTC, None):
+        elif t is _dt.datetime and not value.fold and (value.tzinfo is None or value.tzinfo in _UTC_ZONES):
             if value.tzinfo is None:
                 out.write_byte(_NAIVE_DATETIME)
                 out.write_var_int64((value - _NAIVE_EPOCH) // _MICROSECOND)

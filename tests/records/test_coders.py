@@ -242,3 +242,18 @@ def test_an_older_pickled_story_loads_with_defaults_for_the_new_fields():
     assert getattr(old, last) == getattr(Story(), last) != getattr(story, last)
     assert getattr(old, before) == getattr(story, before)
     assert set(vars(old)) == set(STORY_FIELDS)
+
+
+def test_a_utc_time_read_from_parquet_travels_as_microseconds_not_as_a_pickle():
+    # pyarrow gives a timestamp column with tz "UTC" as datetimes in zoneinfo's UTC: the state rows
+    # every run reads back. They travel as UTC microseconds (not a 130-byte pickle of the zone).
+    import zoneinfo
+    for zone in (zoneinfo.ZoneInfo("UTC"), zoneinfo.ZoneInfo("Etc/UTC")):
+        t = _dt.datetime(2026, 11, 20, 10, 0, 1, 123456, tzinfo=zone)
+        encoded = CODER.encode(t)
+        back = CODER.decode(encoded)
+        assert len(encoded) <= 12 and back == t and back.tzinfo is UTC
+        assert len(CODER.encode({"seen_at": t})) == len(CODER.encode({"seen_at": T}))
+    london = _dt.datetime(2026, 7, 1, 9, tzinfo=zoneinfo.ZoneInfo("Europe/London"))   # not UTC: by pickle
+    back = CODER.decode(CODER.encode(london))
+    assert back == london and back.tzinfo == london.tzinfo
