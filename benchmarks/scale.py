@@ -2,6 +2,7 @@
 stories in ONE day and ONE language (the largest partition a day can make).
 
     .venv/bin/python -m benchmarks.scale run --n 50000 --runner multi [--rows-per-file N | --shards 1]
+                                                    [--bundle-mb 32]   # bounded bundles
     .venv/bin/python -m benchmarks.scale keys --n 50000 [--direct_num_workers=2 --direct_running_mode=multi_processing]
                                                                 # largest key's share per keyed step
     .venv/bin/python -m benchmarks.scale table                  # every result so far, as Markdown
@@ -73,7 +74,8 @@ def corpus(n: int) -> dict:
 def _role(cmd: str) -> str:
     for needle, role in (("sdk_worker_main", "sdk worker"), ("SdkHarness", "sdk worker"),
                          ("local_job_service_main", "job service"), ("pipeline.job_service", "job service"),
-                         ("worker_pool_main", "worker pool"), ("pipeline.main", "main")):
+                         ("worker_pool_main", "worker pool"), ("pipeline.main", "main"),
+                         ("benchmarks.bounded_bundles", "main")):
         if needle in cmd:
             return role
     return "other"
@@ -163,7 +165,9 @@ def start_services(work: pathlib.Path, workers: int):
     return [pool, jobs], (f"localhost:{job_port}", f"localhost:{pool_port}")
 
 
-def run_one(n: int, runner: str, extra=(), timeout: float = 7200.0) -> dict:
+def run_one(n: int, runner: str, extra=(), timeout: float = 7200.0, bundle_mb: float = 0.0) -> dict:
+    if bundle_mb and runner != "multi":
+        raise SystemExit("--bundle-mb is for --runner multi (the local runner in the pipeline's own process)")
     made = corpus(n)
     work = OUT / "scale-runs" / f"{runner}-n{n}-{int(time.time())}"
     work.mkdir(parents=True, exist_ok=True)
@@ -178,10 +182,13 @@ def run_one(n: int, runner: str, extra=(), timeout: float = 7200.0) -> dict:
                  f"--environment_config={endpoints[1]}"]
     elif runner != "direct":
         raise SystemExit(f"unknown runner {runner!r}: direct, multi or portable")
+    command = ["-m", "pipeline.main", *args]
+    if bundle_mb:       # Beam's local runner with bounded bundles (benchmarks/bounded_bundles.py)
+        command = ["-m", "benchmarks.bounded_bundles", f"--bundle-mb={bundle_mb:g}", "--", *args]
     load = os.getloadavg()
     started = time.monotonic()
     log = open(work / "run.log", "wb")
-    proc = subprocess.Popen([str(rs.VENV_BIN / "python"), "-m", "pipeline.main", *args], stdout=log,
+    proc = subprocess.Popen([str(rs.VENV_BIN / "python"), *command], stdout=log,
                             stderr=subprocess.STDOUT, env=rs.service_env(), cwd=str(ROOT), start_new_session=True)
     watch = Watch([proc.pid] + [s.pgid for s in services])
     watch.start()
@@ -196,7 +203,8 @@ def run_one(n: int, runner: str, extra=(), timeout: float = 7200.0) -> dict:
     for service in reversed(services):
         service.stop()
     roles = watch.by_role(since_start=bool(services))
-    result = {"n": n, "runner": runner, "extra": list(extra), "exit": proc.returncode, "seconds": round(seconds, 1),
+    result = {"n": n, "runner": runner, "extra": list(extra) + ([f"--bundle-mb={bundle_mb:g}"] if bundle_mb else []),
+              "exit": proc.returncode, "seconds": round(seconds, 1),
               "cpu_s_main_wait4": round(usage.ru_utime + usage.ru_stime, 1),
               "cpu_s_all": round(sum(r["cpu_s"] for r in roles.values()), 1), "roles": roles,
               "load_before": [round(x, 2) for x in load], "load_after": [round(x, 2) for x in os.getloadavg()],
@@ -440,6 +448,8 @@ def main(argv=None) -> int:
     r.add_argument("--n", type=int, required=True)
     r.add_argument("--runner", default="multi")
     r.add_argument("--timeout", type=float, default=7200)
+    r.add_argument("--bundle-mb", type=float, default=0.0,
+                   help="multi only: bundles of at most this many MB of input (benchmarks/bounded_bundles.py)")
     k = sub.add_parser("keys")
     k.add_argument("--n", type=int, required=True)
     g = sub.add_parser("group")
@@ -448,7 +458,7 @@ def main(argv=None) -> int:
     sub.add_parser("corpus").add_argument("--n", type=int, required=True)
     a, extra = ap.parse_known_args(argv)
     if a.cmd == "run":
-        print(json.dumps(run_one(a.n, a.runner, extra, a.timeout)), flush=True)
+        print(json.dumps(run_one(a.n, a.runner, extra, a.timeout, a.bundle_mb)), flush=True)
     elif a.cmd == "keys":
         print(json.dumps(keys(a.n, extra)), flush=True)
     elif a.cmd == "group":

@@ -34,3 +34,17 @@ def test_keys_on_multi_processing_counts_every_story(bench_out):
     # what was recorded is what was returned
     recorded = [json.loads(line) for line in (bench_out / "scale.jsonl").read_text().splitlines()]
     assert recorded[-1]["rows"] == result["rows"] and recorded[-1]["flags"] == flags
+
+
+@pytest.mark.timeout(900)
+def test_a_run_with_bounded_bundles_commits_every_entry(bench_out):
+    result = scale.run_one(N, "multi", bundle_mb=0.25)     # bundles of 256 KB: several per stage
+    assert result["exit"] == 0, result.get("error")
+    assert result["extra"] == ["--bundle-mb=0.25"]
+    assert result["counts"]["stories"] + result["counts"]["duplicates"] == N
+    assert result["roles"]["main"]["processes"] == 1 and result["roles"]["sdk worker"]["cpu_s"] > 0
+
+
+def test_bounded_bundles_are_refused_on_another_runner(bench_out):
+    with pytest.raises(SystemExit, match="--runner multi"):
+        scale.run_one(N, "portable", bundle_mb=32)
