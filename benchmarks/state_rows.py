@@ -8,7 +8,8 @@ WriteState/GroupByShard): at ten million stories a day that is the largest shuff
 (docs/scale.md). This encodes and decodes rows as a run reads them (`state.read_rows`: pyarrow's
 Python values) with the coder Beam picks for them (transforms/coders.py: RecordCoder), whole
 and column by column, and prints mean bytes and microseconds per row (CPU time, the best of
---repeats passes) and the columns that cost most.
+--repeats passes), the columns that cost most, what reading the files costs a row, and the
+memory a decoded row holds (tracemalloc: what a worker holds per row of a state file it writes).
 
 Without --state it first runs the pipeline (DirectRunner, in process) on the scale benchmark's
 generated corpus of --n entries (benchmarks/scale.py: English, ~3 KB of text a story) into a
@@ -23,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+import tracemalloc
 
 __all__ = ["measure", "main"]
 
@@ -37,7 +39,7 @@ def _best(fn, repeats: int) -> float:
 
 
 def measure(rows, repeats: int = 5) -> dict:
-    """Mean bytes and encode/decode microseconds per row, whole and per column."""
+    """Mean bytes, encode/decode microseconds and decoded memory per row, whole and per column."""
     from transforms.coders import RecordCoder
     coder = RecordCoder()
     n = len(rows)
@@ -45,6 +47,12 @@ def measure(rows, repeats: int = 5) -> dict:
     out = {"rows": n, "bytes": sum(map(len, encoded)) / n,
            "encode_us": 1e6 * _best(lambda: [coder.encode(r) for r in rows], repeats) / n,
            "decode_us": 1e6 * _best(lambda: [coder.decode(e) for e in encoded], repeats) / n, "columns": {}}
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    decoded = [coder.decode(e) for e in encoded]
+    out["decoded_bytes"] = (tracemalloc.get_traced_memory()[0] - before) / n    # Python objects a row holds
+    tracemalloc.stop()
+    del decoded
     for column in rows[0]:
         values = [r.get(column) for r in rows]
         enc = [coder.encode(v) for v in values]
@@ -78,12 +86,16 @@ def main(argv=None) -> int:
     from transforms.dedupe.state import checked_generation, read_rows, state_files
     with tempfile.TemporaryDirectory(prefix="wirefeed-state-rows-") as work:
         state = a.state or _state_of_a_run(a.n, work)
-        rows = [r for path in state_files(checked_generation(state)) for r in read_rows(path)]
+        files = state_files(checked_generation(state))
+        rows = [r for path in files for r in read_rows(path)]
         if not rows:
             raise SystemExit(f"no state rows under {state}")
         got = measure(rows, a.repeats)
+        got["read_us"] = 1e6 * _best(lambda: [read_rows(path) for path in files], a.repeats) / len(rows)
     print(f"{got['rows']:,} state rows: {got['bytes']:,.0f} bytes a row; encode {got['encode_us']:.1f} us, "
-          f"decode {got['decode_us']:.1f} us a row (RecordCoder, best of {a.repeats})")
+          f"decode {got['decode_us']:.1f} us a row (RecordCoder, best of {a.repeats}); "
+          f"read from Parquet (state.read_rows) {got['read_us']:.1f} us a row; "
+          f"{got['decoded_bytes'] / 1024:.1f} KB of Python objects a decoded row")
     print("columns by bytes:  " + ", ".join(f"{c} {v['bytes']:,.0f}" for c, v in sorted(
         got["columns"].items(), key=lambda kv: -kv[1]["bytes"])[:8]))
     print("columns by decode: " + ", ".join(f"{c} {v['decode_us']:.1f} us" for c, v in sorted(

@@ -15,7 +15,7 @@ def test_measure_gives_the_encoded_bytes_of_rows_and_of_each_column():
     assert got["bytes"] == sum(len(coder.encode(r)) for r in rows) / 20
     assert set(got["columns"]) == {"story_id", "seen_at", "sentence_tokens"}
     assert got["columns"]["seen_at"]["bytes"] <= 12          # UTC microseconds, not a pickle of the zone
-    assert got["encode_us"] > 0 and got["decode_us"] > 0
+    assert got["encode_us"] > 0 and got["decode_us"] > 0 and got["decoded_bytes"] > 100
 
 
 def test_a_state_folder_without_rows_is_refused_with_a_message(tmp_path, capsys):

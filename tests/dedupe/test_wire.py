@@ -7,10 +7,10 @@ import numpy as np
 
 from transforms.clean.stories import content_hash, stable_id
 from transforms.coders import RecordCoder
-from transforms.dedupe.batch import compact_row, full_row, slim_fingerprint
+from transforms.dedupe.batch import slim_fingerprint
 from transforms.dedupe.candidates import (compact_id, fingerprint_feed, fingerprint_input, full_id,
                                           pack_keys, set_side, unpack_keys, verify_set)
-from transforms.dedupe.state import row_fingerprint, state_row
+from transforms.dedupe.state import compact_row, parquet_row, row_fingerprint, state_row
 from transforms.records import Story
 
 T0 = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.timezone.utc)
@@ -75,7 +75,10 @@ def test_slim_fingerprint_and_compact_row_keep_the_state_row():
     again = state_row(dataclasses.replace(slim, keys=unpack_keys(slim.keys)), fp.label, T0, "en")
     assert again == row
     wire = RecordCoder().decode(RecordCoder().encode(compact_row(dict(row))))
-    assert full_row(wire) == row and type(full_row(wire)["sketch"][0]) is int
+    assert isinstance(wire["keys"], bytes) and compact_row(dict(wire))["keys"] == wire["keys"]   # idempotent
+    back = parquet_row(wire)        # the keys a list again; the sketch stays a uint32 array (pyarrow takes it)
+    assert back["sketch"].dtype == np.uint32 and back["sketch"].tolist() == row["sketch"]
+    assert dict(back, sketch=None) == dict(row, sketch=None) and type(back["keys"][0]) is int
     old = row_fingerprint(row)
     slim_old = slim_fingerprint(old)
     assert slim_old.keys == [] and slim_old.content_key is None and slim_old.label == old.label

@@ -31,7 +31,7 @@ from transforms.dedupe.components import ConnectedComponents
 from transforms.dedupe.events import merge_events, origin_event
 from transforms.dedupe.exact import ExactIdentity, label_id, order_key
 from transforms.dedupe.rules import CONTENT_HASH, RULES
-from transforms.dedupe.state import in_window, newest_row, row_fingerprint, state_row
+from transforms.dedupe.state import compact_row, in_window, newest_row, row_fingerprint, state_row
 from transforms.dedupe.versions import (VERSION_RULE, VersionInfo, identity_version, info_of_row, info_of_story,
                                         resolve_cluster, state_columns)
 from transforms.dedupe.fingerprint import CONTAINMENT, similarity
@@ -153,11 +153,11 @@ class _ByRoot(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("versions", KnownVersion(root, info))
             return
         language = stories[0].language if stories else None
-        row = state_row(dataclasses.replace(fp, keys=unpack_keys(fp.keys)), label, self._as_of, language)    # provenance columns: transforms/provenance
+        row = compact_row(state_row(dataclasses.replace(fp, keys=unpack_keys(fp.keys)), label, self._as_of,
+                                    language))    # provenance columns: transforms/provenance
         if not stories:
             yield beam.pvalue.TaggedOutput("rows", row)
             return
-        row = compact_row(row)
         for i, story in enumerate(stories):      # the row goes with its story: _Resolve completes it
             yield Member(root, (story, fp.shingles, fp.n_shingles, row if i == 0 else None))
 
@@ -169,20 +169,6 @@ def slim_fingerprint(fp):
     if fp.old:
         return dataclasses.replace(fp, keys=[], content_key=None, feed=None, facts=None)
     return dataclasses.replace(fp, keys=pack_keys(fp.keys), feed=None, facts=None)
-
-
-def compact_row(row: dict) -> dict:
-    """A new story's state row as it rides JoinRoots (in its Member): the sketch as a uint32
-    array (RecordCoder: raw bytes) and the keys packed; full_row gives the lists back."""
-    row["sketch"] = np.asarray(row["sketch"], dtype=np.uint32)
-    row["keys"] = pack_keys(row["keys"])
-    return row
-
-
-def full_row(row: dict) -> dict:
-    row["sketch"] = row["sketch"].tolist() if isinstance(row["sketch"], np.ndarray) else row["sketch"]
-    row["keys"] = unpack_keys(row["keys"])
-    return row
 
 
 def evidence_both_ways(edge):
@@ -222,7 +208,7 @@ class _Resolve(beam.DoFn):
         for story, _, _, row in members:
             if row is not None:
                 info = infos.get(story.story_id)
-                row = full_row(row)
+                row = compact_row(row)
                 row.update(state_columns(story, info.sentences if info is not None else None))
                 yield beam.pvalue.TaggedOutput("rows", row)
         for event in component_events(root, members, list(g["remembered"]), self._as_of, self._run_id):

@@ -24,7 +24,7 @@ import datetime as _dt
 from collections.abc import Iterable
 
 from transforms.dedupe.rules import label_id
-from transforms.dedupe.state import redacted_row
+from transforms.dedupe.state import parquet_row, redacted_row
 from transforms.dedupe.versions import (
     VERSION_RULE,
     VersionInfo,
@@ -120,10 +120,11 @@ class ClusterMemory:
 
 
 def complete_row(row: dict | None, columns: dict | None) -> dict | None:
-    """A state row (provenance columns null, no version columns) with its cluster's columns."""
+    """A state row (provenance columns null, no version columns) with its cluster's columns, as
+    a stream's delta file takes it (state.parquet_row: the packed columns as lists)."""
     if row is None or columns is None:
         return row
-    return redacted_row(dict(row, **columns))
+    return redacted_row(parquet_row(dict(row, **columns)))
 
 
 def seed_records(row: dict) -> list[tuple]:

@@ -23,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.dedupe.candidates import Fingerprint
+from transforms.dedupe.candidates import Fingerprint, pack_keys, unpack_keys
+from transforms.provenance.alignment import pack_tokens, unpack_tokens
 from transforms.records import redact_text, redact_url
 from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, shard_count, staging_root
@@ -149,10 +150,81 @@ def delta_files(state_dir: Optional[str]) -> List[str]:
 
 
 def read_rows(path: str) -> List[dict]:
-    """The rows of one state file (a generation's shard or a delta)."""
+    """The rows of one state file (a generation's shard or a delta), compact (compact_rows)."""
     import pyarrow.parquet as pq
     with FileSystems.open(path) as f:
-        return pq.read_table(pa.PythonFile(f, mode="r")).to_pylist()
+        return compact_rows(pq.read_table(pa.PythonFile(f, mode="r")))
+
+
+def compact_rows(table: pa.Table) -> List[dict]:
+    """A state table's rows as a run carries them (compact_row), the packed columns taken from
+    the Arrow buffers without a Python int per value; every other column as pyarrow gives it."""
+    compact = [c for c in ("sketch", "keys", "sentence_tokens") if c in table.column_names]
+    rows = table.drop_columns(compact).to_pylist() if compact else table.to_pylist()
+    if "sketch" in compact:
+        for row, value in zip(rows, _arrays(table.column("sketch"), np.uint32)):
+            row["sketch"] = value
+    if "keys" in compact:
+        for row, value in zip(rows, _arrays(table.column("keys"), np.int64)):
+            row["keys"] = None if value is None else pack_keys(value.tolist())
+    if "sentence_tokens" in compact:
+        for row, value in zip(rows, _packed_token_lists(table.column("sentence_tokens"))):
+            row["sentence_tokens"] = value
+    return rows
+
+
+def _arrays(column, dtype):
+    for chunk in column.chunks:
+        offsets = chunk.offsets.to_numpy()
+        values = chunk.values.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+        valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+        for i in range(len(chunk)):
+            yield values[offsets[i]:offsets[i + 1]].copy() if valid[i] else None
+
+
+def _packed_token_lists(column):
+    for chunk in column.chunks:
+        outer = chunk.offsets.to_numpy()
+        inner = chunk.values.offsets.to_numpy()
+        flat = chunk.values.values.to_numpy(zero_copy_only=False).astype(np.uint32, copy=False)
+        valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+        for i in range(len(chunk)):
+            if not valid[i]:
+                yield None
+                continue
+            bounds = inner[outer[i]:outer[i + 1] + 1]
+            yield np.concatenate(([bounds.size - 1], np.diff(bounds), flat[bounds[0]:bounds[-1]])
+                                 ).astype(np.uint32).tobytes()
+
+
+def compact_row(row: dict) -> dict:
+    """A state row as a run carries it, in place (idempotent): the sketch a uint32 array
+    (RecordCoder: raw bytes), the keys packed (candidates.pack_keys: 6 bytes a key), the
+    sentence tokens packed (provenance.pack_tokens). A row crosses two shuffles a run
+    (Dedupe/JoinState, WriteState/GroupByShard) and is read back by every run of its window: as
+    lists of Python ints it was 6.5 KB in a shuffle and 41 KB of objects decoded
+    (benchmarks/state_rows.py). parquet_row gives back what STATE_SCHEMA takes."""
+    sketch = row.get("sketch")
+    if sketch is not None and not isinstance(sketch, np.ndarray):
+        row["sketch"] = np.asarray(sketch, dtype=np.uint32)
+    keys = row.get("keys")
+    if keys is not None and not isinstance(keys, bytes):
+        row["keys"] = pack_keys(keys)
+    tokens = row.get("sentence_tokens")
+    if tokens is not None and not isinstance(tokens, bytes):
+        row["sentence_tokens"] = pack_tokens(tokens)
+    return row
+
+
+def parquet_row(row: dict) -> dict:
+    """A compact state row as STATE_SCHEMA takes it (a copy): the packed columns as lists again
+    (pyarrow takes the sketch array as it is)."""
+    out = dict(row)
+    if isinstance(out.get("keys"), bytes):
+        out["keys"] = unpack_keys(out["keys"])
+    if isinstance(out.get("sentence_tokens"), bytes):
+        out["sentence_tokens"] = unpack_tokens(out["sentence_tokens"])
+    return out
 
 
 def newest_row(rows) -> Optional[dict]:
@@ -220,8 +292,9 @@ def state_row(fp: Fingerprint, root_label: str, seen_at: _dt.datetime, language:
 
 def row_fingerprint(row: dict) -> Fingerprint:
     return Fingerprint(story_id=row["story_id"], label=row["root_key"],
-                       shingles=np.asarray(row["sketch"] or [], dtype=np.uint32),
-                       n_shingles=int(row["n_shingles"] or 0), keys=list(row["keys"] or []),
+                       shingles=np.asarray(row["sketch"] if row["sketch"] is not None else [], dtype=np.uint32),
+                       n_shingles=int(row["n_shingles"] or 0),
+                       keys=unpack_keys(row["keys"]) if row["keys"] is not None else [],
                        content_key=row["content_key"], feed_agency=row["feed_agency"], old=True)
 
 
@@ -292,7 +365,8 @@ class _WriteShard(beam.DoFn):
         name = f"stories-{shard:05d}-of-{shards:05d}.parquet"
         staged = join(staging_root(self._output, self._run_id), "state", name)
         with FileSystems.create(staged) as raw:
-            pq.write_table(pa.Table.from_pylist(rows, schema=STATE_SCHEMA), pa.PythonFile(raw, mode="w"),
+            pq.write_table(pa.Table.from_pylist([parquet_row(r) for r in rows], schema=STATE_SCHEMA),
+                           pa.PythonFile(raw, mode="w"),
                            compression="zstd")
         yield PartitionWritten(table="state", files=[(staged, join(self._generation, name))], rows=len(rows))
 

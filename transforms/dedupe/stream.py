@@ -81,6 +81,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 from transforms.clean.stories import stable_id
 from transforms.coders import STATE_CODER
 from transforms.clean.text import normalize_for_hash
+from transforms.dedupe.candidates import unpack_keys
 from transforms.dedupe.exact import label_id, order_key
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles, without_paragraphs
 from transforms.dedupe.index import NearDuplicateIndex
@@ -130,7 +131,7 @@ def remembered_snapshot(state_dir: Optional[str], token: str = "") -> dict:
     if snapshot is None:
         snapshot = remembered_rows(state_dir)
         for row in snapshot.values():
-            row["sketch"] = np.asarray(row["sketch"] or [], dtype=np.uint32)
+            row["sketch"] = np.asarray(row["sketch"] if row["sketch"] is not None else [], dtype=np.uint32)
         for old in [k for k in _SNAPSHOTS if k[0] == state_dir]:
             del _SNAPSHOTS[old]                # one stream per output at a time (the lock)
         _SNAPSHOTS[key] = snapshot
@@ -346,7 +347,8 @@ class StreamIndex(NearDuplicateIndex):
         """The log records that remember a state row of an earlier run in its home shard."""
         sid = row["story_id"]
         return [("add", sid, _row_seen(row), REMEMBERED_FIRST, label_id(row["root_key"]), row["sketch"],
-                 int(row["n_shingles"] or 0), tuple(int(k) for k in row["keys"] or ()), row["content_key"],
+                 int(row["n_shingles"] or 0), tuple(unpack_keys(row["keys"]) if row["keys"] is not None else ()),
+                 row["content_key"],
                  row["feed_agency"]),
                 ("meta", sid, row["root_key"], row["feed_agency"], row.get("language"))]
 

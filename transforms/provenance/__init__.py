@@ -21,12 +21,14 @@ from transforms.provenance.alignment import (
                                              copy_of_row,
                                              copy_of_story,
                                              measure,
+                                             pack_tokens,
                                              state_columns,
+                                             unpack_tokens,
 )
 from transforms.provenance.batch import Provenance
 from transforms.provenance.rows import cluster_of_row, cluster_rows
 from transforms.provenance.sentences import normalise, sentence_hash, split_sentences
 
 __all__ = ["NEAR_MATCH", "VERBATIM", "Copy", "Provenance", "align", "choose_origin", "cluster_of_row", "cluster_row",
-           "cluster_rows", "copy_of_row", "copy_of_story", "measure", "normalise", "sentence_hash",
-           "split_sentences", "state_columns"]
+           "cluster_rows", "copy_of_row", "copy_of_story", "measure", "normalise", "pack_tokens", "sentence_hash",
+           "split_sentences", "state_columns", "unpack_tokens"]
