@@ -24,7 +24,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedupe.candidates import Fingerprint, pack_keys, unpack_keys
-from transforms.provenance.alignment import pack_tokens, unpack_tokens
+from transforms.provenance.alignment import pack_token_arrays, pack_tokens, unpack_tokens
 from transforms.records import redact_text, redact_url
 from transforms.write.commit import manifest_problem
 from transforms.write.partitioned import PartitionWritten, join, shard_count, staging_root
@@ -193,8 +193,7 @@ def _packed_token_lists(column):
                 yield None
                 continue
             bounds = inner[outer[i]:outer[i + 1] + 1]
-            yield np.concatenate(([bounds.size - 1], np.diff(bounds), flat[bounds[0]:bounds[-1]])
-                                 ).astype(np.uint32).tobytes()
+            yield pack_token_arrays(np.diff(bounds), flat[bounds[0]:bounds[-1]])
 
 
 def compact_row(row: dict) -> dict:

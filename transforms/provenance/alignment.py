@@ -51,6 +51,7 @@ __all__ = [
     "cluster_row",
     "copy_of_row",
     "copy_of_story",
+    "pack_token_arrays",
     "pack_tokens",
     "unpack_tokens",
     "credit_change",
@@ -159,9 +160,12 @@ def pack_tokens(sentences: Sequence[Sequence[int]]) -> bytes:
     as raw bytes. A row crosses two shuffles a run and is read back by every run of its window;
     as lists of Python ints it was 40 % of a row's bytes and most of its decoding time
     (benchmarks/state_rows.py). The Parquet column stays list<list<uint32>> (unpack_tokens)."""
-    counts = [len(t) for t in sentences]
-    flat = [x for t in sentences for x in t]
-    return np.array([len(counts), *counts, *flat], dtype=np.uint32).tobytes()
+    return pack_token_arrays([len(t) for t in sentences], [x for t in sentences for x in t])
+
+
+def pack_token_arrays(counts, flat) -> bytes:
+    """pack_tokens from each sentence's token count and all tokens in order (arrays or lists)."""
+    return np.concatenate(([len(counts)], counts, flat)).astype(np.uint32).tobytes()
 
 
 def unpack_tokens(packed: bytes) -> list[list[int]]:
