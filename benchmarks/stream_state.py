@@ -203,7 +203,7 @@ def shard_breakdown(shards) -> dict:
         parts["buckets"] += deep_size(s.buckets, seen)
         parts["labels+firsts"] += deep_size(s.labels, seen) + deep_size(s.firsts, seen)
         parts["aliases"] += deep_size(s.aliases, seen) + deep_size(s.alias_buckets, seen)
-        parts["recent"] += deep_size(s.recent, seen)
+        parts["recent"] += sum(deep_size(x, seen) for x in (s.recent, s.recent_keys, s.recent_exact, s.recent_seq))
         parts["meta+agencies"] += deep_size(s.meta, seen) + deep_size(s.agencies, seen)
     return dict(parts)
 

@@ -150,10 +150,17 @@ def _rest(label: str) -> str:
     return label.split("|", 1)[1] if "|" in label else label
 
 
+def _recent_keys(probe: Probe) -> list:
+    """The keys a recent query is found by: its bucket keys and its content key (tagged: a content
+    key never meets a bucket key)."""
+    return list(probe.keys) + ([("content", probe.ckey)] if probe.ckey is not None else [])
+
+
 class ShardIndex(NearDuplicateIndex):
     """One shard of one language: its home stories (NearDuplicateIndex entries; `root` is a hint),
     their order keys, aliases of the stories that matched them, and the queries of the last
-    `horizon` seconds (for crossings). Every change is a log record (`apply` replays them,
+    `horizon` seconds (for crossings; indexed by bucket key, content key and exact-copy tie, so
+    that an arrival checks only those that can match it). Every change is a log record (`apply` replays them,
     `records` compacts), as the index before it, so it lives in an append-only BagState."""
 
     def __init__(self):
@@ -163,6 +170,10 @@ class ShardIndex(NearDuplicateIndex):
         self.aliases: Dict[str, list] = {}          # sid -> [seen, target, keys, ckey]
         self.alias_buckets: Dict[object, List[str]] = {}
         self.recent: "OrderedDict[str, Probe]" = OrderedDict()
+        self.recent_keys: Dict[object, set] = {}      # bucket or content key -> recent query ids
+        self.recent_exact: Dict[str, set] = {}        # first sighting -> recent exact copies' ids
+        self.recent_seq: Dict[str, int] = {}          # query id -> when it was (last) received
+        self._received = 0
         self.meta: Dict[str, tuple] = {}            # remembered stories: (root_key, agency, language …)
 
     # -- the log
@@ -193,8 +204,16 @@ class ShardIndex(NearDuplicateIndex):
             self.oldest = min(self.oldest, seen)
         elif kind == "recent":
             probe = record[1]
-            self.recent.pop(probe.sid, None)
+            old = self.recent.pop(probe.sid, None)
+            if old is not None:
+                self._unindex_recent(old)
             self.recent[probe.sid] = probe
+            self._received += 1
+            self.recent_seq[probe.sid] = self._received
+            for key in _recent_keys(probe):
+                self.recent_keys.setdefault(key, set()).add(probe.sid)
+            if probe.exact_of is not None:
+                self.recent_exact.setdefault(probe.exact_of, set()).add(probe.sid)
             self.newest = max(self.newest, probe.first)      # as `receive` (a replay knows its "now")
         elif kind == "hint":
             _, sid, root = record
@@ -243,7 +262,28 @@ class ShardIndex(NearDuplicateIndex):
 
     def forget_recent(self, before: float) -> None:
         while self.recent and next(iter(self.recent.values())).first < before:
-            self.recent.popitem(last=False)
+            self._unindex_recent(self.recent.popitem(last=False)[1])
+
+    def _unindex_recent(self, probe: Probe) -> None:
+        self.recent_seq.pop(probe.sid, None)
+        for index, key in [(self.recent_keys, k) for k in _recent_keys(probe)] + (
+                [(self.recent_exact, probe.exact_of)] if probe.exact_of is not None else []):
+            sids = index.get(key)
+            if sids is not None:
+                sids.discard(probe.sid)
+                if not sids:
+                    del index[key]
+
+    def recent_candidates(self, probe: Probe) -> List[Probe]:
+        """The recent queries that can match `probe`, in the order they were received: those
+        sharing one of its bucket keys or its content key, its first sighting and its exact
+        copies. Any other query is disjoint from it on every rule `crossing` applies."""
+        sids = set(self.recent_exact.get(probe.sid, ()))
+        if probe.exact_of is not None and probe.exact_of in self.recent:
+            sids.add(probe.exact_of)
+        for key in _recent_keys(probe):
+            sids |= self.recent_keys.get(key, set())
+        return [self.recent[sid] for sid in sorted(sids, key=self.recent_seq.__getitem__)]
 
     # -- answering
     def _report(self, query: str, kind: str, sid: str, link: Optional[Link]) -> Report:
@@ -347,10 +387,11 @@ class ShardIndex(NearDuplicateIndex):
         return records, answer, others
 
     def crossing(self, probe: Probe, threshold: float, horizon: float) -> List[Report]:
-        """Queries this shard answered before it held `probe`'s story that match it."""
+        """Queries this shard answered before it held `probe`'s story that match it (of those
+        `recent_candidates` finds: any other shares no key, content key or exact-copy tie)."""
         me = Side(probe.full, probe.n, probe.feed, probe.facts)
         out = []
-        for q in list(self.recent.values()):
+        for q in self.recent_candidates(probe):
             if q.sid == probe.sid or probe.first - q.first > horizon:
                 continue
             if probe.exact_of is not None and q.sid == probe.exact_of:

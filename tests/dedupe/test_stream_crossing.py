@@ -1,0 +1,120 @@
+"""The crossing check of a stream shard (transforms/dedupe/shards.py, ShardIndex.crossing) looks
+only at the recent queries that can match the arriving story — those sharing a bucket key or its
+content key, or tied to it as an exact copy — not at every query of the horizon. In a burst (a
+poll round: hundreds of stories fetched within the horizon) a scan of all of them made each
+arrival cost in proportion to the round, and the round quadratic.
+
+- the answer is the one the full scan gave (same reports, same order), on generated reprints,
+  hard negatives, exact copies both ways and content-hash copies;
+- the queries an unrelated story is checked against are none, however many the horizon holds;
+- what the index holds follows the recent queries: a re-sent query replaces its entries, a
+  forgotten one leaves none.
+"""
+import collections
+import copy
+import random
+from typing import List
+
+from benchmarks.dedupe_eval import item_to_story
+from benchmarks.reprints import generate
+from tests.dedupe.test_stream import QUAKE, RAIL, T0, story
+from transforms.dedupe.fingerprint import CONTAINMENT, shingles
+from transforms.dedupe.rules import CONTENT_HASH, Link, Side, containments, verify
+from transforms.dedupe.shards import MATCH, Probe, Report, ShardIndex, make_probe
+
+HORIZON = 600.0
+SHARDS = 4
+
+
+def full_scan(shard: ShardIndex, probe: Probe, threshold: float, horizon: float) -> List[Report]:
+    """The crossing check as a scan of every recent query (what ShardIndex.crossing did)."""
+    me = Side(probe.full, probe.n, probe.feed, probe.facts)
+    out = []
+    for q in list(shard.recent.values()):
+        if q.sid == probe.sid or probe.first - q.first > horizon:
+            continue
+        if probe.exact_of is not None and q.sid == probe.exact_of:
+            link = Link(probe.exact_rule, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
+        elif q.exact_of == probe.sid:
+            link = Link(q.exact_rule, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
+        elif probe.ckey is not None and q.ckey == probe.ckey:
+            link = Link(CONTENT_HASH, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
+        elif set(q.keys).isdisjoint(probe.keys):
+            continue
+        else:
+            link = verify(me, Side(q.full, q.n, q.feed, q.facts), threshold)
+        if link is not None:
+            out.append(Report(probe.sid, MATCH, q.sid, q.first, q.label, q.sid, q.first, q.label, link,
+                              (q.feed_agency,) if q.feed_agency else ()))
+    return out
+
+
+def probes(seed: int, originals: int = 40):
+    """Probes of generated stories (originals, reprints, hard negatives) in a shuffled order, all
+    fetched within the horizon, with verbatim copies under other ids (the same content key) of
+    some, items without shingles (all boilerplate) with copies of their own (found by the
+    content key alone), and exact-copy ties to earlier and to later stories."""
+    rng = random.Random(seed)
+    stories = [item_to_story(i) for i in generate(originals, seed=seed)]
+    # text that is all its feed's boilerplate has no shingles left, so no bucket keys: only the
+    # content key (of the whole text) finds a copy of it
+    short = [story(f"http://bare/{seed}/{k}", f"Note {k} of {seed}. " + RAIL, f"bare{k % 3}", T0) for k in range(12)]
+    for s in rng.sample(stories, len(stories) // 4) + short:
+        twin = copy.deepcopy(s)
+        twin.story_id, twin.feed_url = f"{rng.random():.12f}", "http://other/" + s.feed_url
+        stories.append(twin)
+    stories += short
+    rng.shuffle(stories)
+    out = [make_probe(s, None, None if "bare" in s.feed_url else shingles(s.text), T0.timestamp() + k, SHARDS)
+           for k, s in enumerate(stories)]
+    for k, p in enumerate(out):
+        if rng.random() < 0.15 and k > 3:          # an exact copy of an earlier story
+            out[k] = p._replace(exact_of=out[rng.randrange(k)].sid, exact_rule="url")
+        elif rng.random() < 0.15 and k + 4 < len(out):      # of a later one (it arrives after)
+            out[k] = p._replace(exact_of=out[rng.randrange(k + 1, len(out))].sid, exact_rule="guid")
+    return out
+
+
+def test_crossing_answers_as_the_full_scan_did():
+    rules = collections.Counter()
+    for seed in (3, 4):
+        shard, sent, rng = ShardIndex(), probes(seed), random.Random(seed)
+        for p in sent:
+            if rng.random() < 0.7:                 # a query from another shard's story
+                shard.apply(("recent", p))
+            else:                                  # this shard's own story arriving: the check
+                expected = full_scan(shard, p, CONTAINMENT, HORIZON)
+                assert shard.crossing(p, CONTAINMENT, HORIZON) == expected
+                rules.update(r.link.rule for r in expected)
+                rules["several"] += len(expected) > 1
+    # every rule of the check had matches to find, and answers of several reports (their order)
+    assert min(rules[r] for r in ("url", "guid", CONTENT_HASH, "near_duplicate", "several")) >= 3, rules
+
+
+def test_an_unrelated_story_is_checked_against_no_query():
+    shard = ShardIndex()
+    for p in probes(5, originals=60):
+        shard.apply(("recent", p))
+    assert len(shard.recent) > 200
+    lone = story("http://lone/quake", QUAKE, "lone", T0)
+    probe = make_probe(lone, None, shingles(lone.text), T0.timestamp() + 100, SHARDS)
+    assert shard.recent_candidates(probe) == []
+    assert shard.crossing(probe, CONTAINMENT, HORIZON) == []
+
+
+def test_the_index_follows_the_recent_queries():
+    shard, sent = ShardIndex(), probes(6)
+    for p in sent:
+        shard.apply(("recent", p))
+    shard.apply(("recent", sent[0]))               # the same query again: moved to the end
+    assert list(shard.recent)[-1] == sent[0].sid
+    indexed = {sid for sids in shard.recent_keys.values() for sid in sids}
+    assert indexed == {p.sid for p in sent if p.keys or p.ckey}
+    shard.forget_recent(sent[len(sent) // 2].first)
+    left = set(shard.recent)
+    assert 0 < len(left) < len(sent)
+    assert {sid for sids in shard.recent_keys.values() for sid in sids} <= left
+    assert {sid for sids in shard.recent_exact.values() for sid in sids} <= left
+    assert all(sids for sids in shard.recent_keys.values())           # no empty bucket left behind
+    shard.forget_recent(float("inf"))
+    assert not shard.recent and not shard.recent_keys and not shard.recent_exact
