@@ -8,10 +8,12 @@ arrival cost in proportion to the round, and the round quadratic.
   hard negatives, exact copies both ways and content-hash copies;
 - the queries an unrelated story is checked against are none, however many the horizon holds;
 - what the index holds follows the recent queries: a re-sent query replaces its entries, a
-  forgotten one leaves none.
+  forgotten one leaves none;
+- a burst (every story within the settle time) is decided alike on 1, 4 and 16 shards.
 """
 import collections
 import copy
+import datetime as _dt
 import random
 from typing import List
 
@@ -20,7 +22,8 @@ from benchmarks.reprints import generate
 from tests.dedupe.test_stream import QUAKE, RAIL, T0, story
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles
 from transforms.dedupe.rules import CONTENT_HASH, Link, Side, containments, verify
-from transforms.dedupe.shards import MATCH, Probe, Report, ShardIndex, make_probe
+from transforms.dedupe.shards import MATCH, Probe, Report, ShardedReplay, ShardIndex, make_probe
+from transforms.records import DUPLICATE
 
 HORIZON = 600.0
 SHARDS = 4
@@ -102,19 +105,59 @@ def test_an_unrelated_story_is_checked_against_no_query():
     assert shard.crossing(probe, CONTAINMENT, HORIZON) == []
 
 
+def index_entries(shard: ShardIndex) -> int:
+    return sum(map(len, shard.recent_keys.values())) + sum(map(len, shard.recent_exact.values()))
+
+
 def test_the_index_follows_the_recent_queries():
     shard, sent = ShardIndex(), probes(6)
     for p in sent:
         shard.apply(("recent", p))
-    shard.apply(("recent", sent[0]))               # the same query again: moved to the end
+    live = index_entries(shard)
+    assert live == sum(len(p.keys) + (p.ckey is not None) + (p.exact_of is not None) for p in sent)
+    shard.apply(("recent", sent[0]))               # the same query again: moved to the end, found once
     assert list(shard.recent)[-1] == sent[0].sid
-    indexed = {sid for sids in shard.recent_keys.values() for sid in sids}
-    assert indexed == {p.sid for p in sent if p.keys or p.ckey}
-    shard.forget_recent(sent[len(sent) // 2].first)
-    left = set(shard.recent)
-    assert 0 < len(left) < len(sent)
-    assert {sid for sids in shard.recent_keys.values() for sid in sids} <= left
-    assert {sid for sids in shard.recent_exact.values() for sid in sids} <= left
-    assert all(sids for sids in shard.recent_keys.values())           # no empty bucket left behind
+    assert [q.sid for q in shard.recent_candidates(sent[0])].count(sent[0].sid) == 1
+    assert shard.recent_candidates(sent[0])[-1].sid == sent[0].sid
+    for k in (4, 2, 1):                            # forget the oldest in steps
+        shard.forget_recent(sent[len(sent) - len(sent) // k].first)
+        left = set(shard.recent)
+        assert all({q.sid for q in shard.recent_candidates(p)} <= left for p in sent)
+        # forgotten queries' entries are dropped once they are half the index
+        assert index_entries(shard) <= 2 * sum(
+            len(q.keys) + (q.ckey is not None) + (q.exact_of is not None) for q in shard.recent.values())
     shard.forget_recent(float("inf"))
     assert not shard.recent and not shard.recent_keys and not shard.recent_exact
+
+
+def burst_decisions(shards: int, seed: int) -> dict:
+    """Every story's decision when generated reprints arrive in one burst (a poll round: all
+    within the settle time), decided by the sharded path with `shards` shards."""
+    stories = [item_to_story(i) for i in generate(30, seed=seed)]
+    random.Random(seed).shuffle(stories)
+    replay = ShardedReplay(shards=shards, settle=300.0)
+    for k, s in enumerate(stories):
+        s.fetched_at = T0 + _dt.timedelta(seconds=k)
+        replay.arrive(s, None, shingles(s.text), s.fetched_at.timestamp())
+    replay.finish()
+    return {s.story_id: (s.disposition, s.cluster_id) for s in replay.decided}
+
+
+def test_a_burst_is_decided_alike_on_one_shard_and_on_many():
+    """A cluster's members that arrive together (within the settle time) learn of each other on
+    one shard as on many: every pending member hears of a better-ranked arrival, also when the
+    shard holds it under a cluster another member already answered for (before: 16 % of the
+    decisions of such a burst changed with the shard count). What may still differ: a pair
+    checked as a crossing on many shards is measured on its full shingles, on one shard against
+    the entry's sketch — near the threshold the two can disagree (6 of 4,700 decisions over
+    seeds 1-12)."""
+    differ = total = 0
+    for seed in (23, 29, 4):
+        one = burst_decisions(1, seed)
+        assert sum(d == DUPLICATE for d, _ in one.values()) > 30
+        for shards in (4, 16):
+            other = burst_decisions(shards, seed)
+            assert other.keys() == one.keys()
+            differ += sum(one[k] != other[k] for k in one)
+            total += len(one)
+    assert differ <= 0.01 * total, (differ, total)

@@ -156,6 +156,11 @@ def _recent_keys(probe: Probe) -> list:
     return list(probe.keys) + ([("content", probe.ckey)] if probe.ckey is not None else [])
 
 
+def _entries(probe: Probe) -> int:
+    """The index entries of a recent query."""
+    return len(probe.keys) + (probe.ckey is not None) + (probe.exact_of is not None)
+
+
 class ShardIndex(NearDuplicateIndex):
     """One shard of one language: its home stories (NearDuplicateIndex entries; `root` is a hint),
     their order keys, aliases of the stories that matched them, and the queries of the last
@@ -170,10 +175,13 @@ class ShardIndex(NearDuplicateIndex):
         self.aliases: Dict[str, list] = {}          # sid -> [seen, target, keys, ckey]
         self.alias_buckets: Dict[object, List[str]] = {}
         self.recent: "OrderedDict[str, Probe]" = OrderedDict()
-        self.recent_keys: Dict[object, set] = {}      # bucket or content key -> recent query ids
-        self.recent_exact: Dict[str, set] = {}        # first sighting -> recent exact copies' ids
+        # the recent queries by bucket or content key, and by first sighting (exact copies): lists
+        # that may still name forgotten queries (skipped on lookup), rebuilt once they are mostly those
+        self.recent_keys: Dict[object, List[str]] = {}
+        self.recent_exact: Dict[str, List[str]] = {}
         self.recent_seq: Dict[str, int] = {}          # query id -> when it was (last) received
         self._received = 0
+        self._indexed = self._stale = 0
         self.meta: Dict[str, tuple] = {}            # remembered stories: (root_key, agency, language …)
 
     # -- the log
@@ -206,14 +214,11 @@ class ShardIndex(NearDuplicateIndex):
             probe = record[1]
             old = self.recent.pop(probe.sid, None)
             if old is not None:
-                self._unindex_recent(old)
+                self._stale += _entries(old)
             self.recent[probe.sid] = probe
             self._received += 1
             self.recent_seq[probe.sid] = self._received
-            for key in _recent_keys(probe):
-                self.recent_keys.setdefault(key, set()).add(probe.sid)
-            if probe.exact_of is not None:
-                self.recent_exact.setdefault(probe.exact_of, set()).add(probe.sid)
+            self._index_recent(probe)
             self.newest = max(self.newest, probe.first)      # as `receive` (a replay knows its "now")
         elif kind == "hint":
             _, sid, root = record
@@ -262,28 +267,38 @@ class ShardIndex(NearDuplicateIndex):
 
     def forget_recent(self, before: float) -> None:
         while self.recent and next(iter(self.recent.values())).first < before:
-            self._unindex_recent(self.recent.popitem(last=False)[1])
+            probe = self.recent.popitem(last=False)[1]
+            self.recent_seq.pop(probe.sid, None)
+            self._stale += _entries(probe)
+        if self._stale > self._indexed - self._stale:     # mostly forgotten: index afresh
+            self.recent_keys, self.recent_exact = {}, {}
+            self._indexed = self._stale = 0
+            for probe in self.recent.values():
+                self._index_recent(probe)
 
-    def _unindex_recent(self, probe: Probe) -> None:
-        self.recent_seq.pop(probe.sid, None)
-        for index, key in [(self.recent_keys, k) for k in _recent_keys(probe)] + (
-                [(self.recent_exact, probe.exact_of)] if probe.exact_of is not None else []):
+    def _index_recent(self, probe: Probe) -> None:
+        index, sid = self.recent_keys, probe.sid
+        for key in _recent_keys(probe):
             sids = index.get(key)
-            if sids is not None:
-                sids.discard(probe.sid)
-                if not sids:
-                    del index[key]
+            if sids is None:
+                index[key] = [sid]
+            else:
+                sids.append(sid)
+        if probe.exact_of is not None:
+            self.recent_exact.setdefault(probe.exact_of, []).append(sid)
+        self._indexed += _entries(probe)
 
     def recent_candidates(self, probe: Probe) -> List[Probe]:
         """The recent queries that can match `probe`, in the order they were received: those
         sharing one of its bucket keys or its content key, its first sighting and its exact
         copies. Any other query is disjoint from it on every rule `crossing` applies."""
         sids = set(self.recent_exact.get(probe.sid, ()))
-        if probe.exact_of is not None and probe.exact_of in self.recent:
+        if probe.exact_of is not None:
             sids.add(probe.exact_of)
         for key in _recent_keys(probe):
-            sids |= self.recent_keys.get(key, set())
-        return [self.recent[sid] for sid in sorted(sids, key=self.recent_seq.__getitem__)]
+            sids.update(self.recent_keys.get(key, ()))
+        live = [sid for sid in sids if sid in self.recent_seq]
+        return [self.recent[sid] for sid in sorted(live, key=self.recent_seq.__getitem__)]
 
     # -- answering
     def _report(self, query: str, kind: str, sid: str, link: Optional[Link]) -> Report:
@@ -294,8 +309,10 @@ class ShardIndex(NearDuplicateIndex):
                       self.firsts.get(root, e[1] if root == sid else REMEMBERED_FIRST),
                       self.labels.get(root, UNKNOWN_LABEL), link, agencies)
 
-    def answer(self, probe: Probe, oldest: float, threshold: float) -> List[Report]:
-        """The entries (and aliases) of this shard linked to `probe`."""
+    def answer(self, probe: Probe, oldest: float, threshold: float, settle: float = 0.0) -> List[Report]:
+        """The entries (and aliases) of this shard linked to `probe`: one entry of each cluster,
+        except that every entry still deciding (first seen within `settle` of `probe`) is
+        checked — its decider needs to hear of `probe` whichever shard holds it."""
         me = Side(probe.full, probe.n, probe.feed, probe.facts)
         out: List[Report] = []
         if probe.exact_of is not None:
@@ -307,7 +324,7 @@ class ShardIndex(NearDuplicateIndex):
             matched, checks = set(), 0
             for sid in self._candidates(list(probe.keys), probe.ckey):
                 e = self._live(sid, oldest)
-                if e is None or sid == probe.sid or e[2] in matched:
+                if e is None or sid == probe.sid or (e[2] in matched and abs(probe.first - e[1]) > settle):
                     continue
                 if checks >= MAX_VERIFY:
                     break
@@ -340,7 +357,7 @@ class ShardIndex(NearDuplicateIndex):
         the answer for the story, reports for other stories' deciders)."""
         oldest = probe.first - window_s
         self.newest = max(self.newest, probe.first)
-        answer = self.answer(probe, oldest, threshold)
+        answer = self.answer(probe, oldest, threshold, settle)
         records: List[tuple] = []
         others: List[Report] = []
         matches = [r for r in answer if r.kind == MATCH]
