@@ -1,7 +1,7 @@
 """End-to-end throughput: the whole pipeline vs a plain Python loop doing the same work.
 
     .venv/bin/python -m benchmarks.throughput [--n 20000] [--repeats 3] [--keep DIR]
-        [--profile] [--parts] [--only pipeline|baseline]
+        [--profile] [--parts] [--only pipeline|baseline|full]
         [--ablate language,fingerprint,pickling,pairs,buckets,provenance|all]
         [--beam-args "--direct_num_workers=2 --direct_running_mode=multi_processing"]
 
@@ -13,15 +13,23 @@
 2. Measures, in one run, each measurement in a fresh subprocess (its peak memory is the child's
    ru_maxrss), the modes interleaved so that machine noise hits all of them alike:
    (a) `pipeline.main.run` on the DirectRunner, end to end to Parquet;
-   (b) a baseline loop with no Beam: read each feed file, transforms.parse.feeds.parse_document,
+   (b) `baseline`, a loop with no Beam: read each feed file, transforms.parse.feeds.parse_document,
        transforms.clean.stories.clean_story, transforms.enrich.stories.enrich_story (one LanguageDetector),
        transforms.dedupe.candidates.fingerprint_feed per feed, and the same Parquet partitions
-       (date, lang) written with pyarrow from transforms.write.schema.story_row / STORY_SCHEMA.
+       (stories/date/lang) written with pyarrow from transforms.write.schema.story_row / STORY_SCHEMA,
+       every story as canonical: the front half of the work only;
+   (c) `full`, a loop with no Beam doing all the work the pipeline does: (b) up to enrich, then
+       dedupe_in_order — the plain-Python steps of the streaming engine, which apply the same
+       rules as batch Dedupe and Provenance (exact copies and versions, per-feed boilerplate,
+       MinHash and LSH candidates, rules.verify, the decision, versions and provenance against
+       the cluster, the state row) — and the stories, provenance tables and state written to
+       Parquet (canonical stories and duplicates in their tables, as the pipeline). The ratio (a)/(c) is what Beam costs; (a)/(b) mixes that with the dedupe work.
    With --ablate, also each of them with one optimisation switched back to the code it replaced
    (benchmarks/throughput_reference.py), to show what each one buys end to end; `provenance`
    runs the pipeline without the provenance tables and state columns (what they cost).
 3. Prints stories/s (wall clock, median of --repeats) and stories per CPU-second (user + system
-   time of the child, i.e. per core), the ratio (a)/(b), peak memory, the per-stage share of
+   time of the child, i.e. per core), the duplicates (a) and (c) found, the ratios (a)/(c) and
+   (a)/(b), peak memory, the per-stage share of
    the baseline's CPU time (stage timers), the pipeline's CPU time per fused Beam stage, and
    with --profile a cProfile of one run of each, self time grouped by stage (C functions
    attributed to the stage of their callers); with --parts the hot functions one by one
@@ -47,13 +55,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import List
+from typing import List, Optional
 
 from benchmarks.throughput_reference import ABLATIONS, ablate
 from benchmarks.throughput_report import StageTimer, parts, profile_shares, steps_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL_FEEDS = os.path.join(os.path.dirname(ROOT), "shared", "data", "real-feeds", "feeds")
+MODES = ("pipeline", "baseline", "full")
+DEDUPE_TIMER = "dedupe, versions, provenance"
 ITEMS_PER_ORIGINAL = 4.27     # 1 original + 0..6 reprints + 0.25 negatives, measured
 LONG_PARAS = (8, 14)          # paragraphs of a synthetic original (generator default: 4-8)
 
@@ -110,11 +120,56 @@ class _TimedDetector:
             self._timers["language"] += time.process_time() - t
 
 
-def baseline(feeds_args, output: str, timers: dict = None) -> int:
-    """The same work without Beam; returns the number of stories written."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def dedupe_in_order(stories, run_id: str = "bench", window_s: float = 7 * 86400.0, shards: int = 1,
+                    settle: Optional[float] = None):
+    """The dedupe, versions and provenance decisions of `stories` without Beam, in one loop: the
+    plain-Python steps the streaming engine runs (stream.identity_step: exact copies and
+    versions; stream.fingerprint_step: per-feed boilerplate out; shards.ShardedReplay: MinHash
+    probe, LSH candidates, rules.verify, the decision — on one shard: the fan-out to S shards
+    spreads a language over workers, in one loop it would only repeat the lookups; clusters.
+    ClusterReplay: versions and provenance against the cluster's members; the state row
+    completed), the same rules the batch Dedupe and Provenance steps apply. Returns (stories decided or already seen,
+    provenance rows (the last of each table's key), state rows)."""
+    from transforms.dedupe.clusters import ClusterReplay, complete_row
+    from transforms.dedupe.shards import ShardedReplay
+    from transforms.dedupe.stream import FEED_MEMORY, decided_row, epoch, fingerprint_step, identity_step
+    from transforms.records import ALREADY_SEEN, safe_language
 
+    identities, feeds, exact_of_by = {}, {}, {}
+    settle = window_s if settle is None else settle      # a batch: every story is concurrent
+    replay = ShardedReplay(shards=shards, settle=settle, window_s=window_s, run_id=run_id)
+    clusters = ClusterReplay(window_s=window_s, run_id=run_id)
+    out, rows = [], []
+
+    def settled(decided):
+        for story, probe, decision in decided:
+            row = decided_row(story, probe, decision)
+            columns, _ = clusters.settle(story, exact_of_by.pop(story.story_id, None), probe.first)
+            rows.append(complete_row(row, columns))
+            out.append(story)
+
+    for s in stories:
+        head = s.story_id
+        entry, s, exact_of, _ = identity_step(identities.get(head), s, window_s)
+        identities[head] = entry
+        if s.disposition == ALREADY_SEEN:
+            out.append(s)
+            continue
+        ordered = fingerprint_step(feeds.setdefault(s.feed_url, collections.OrderedDict()), s, FEED_MEMORY)
+        if exact_of is not None:
+            exact_of_by[s.story_id] = exact_of
+        settled(replay.arrive(s, exact_of, ordered, epoch(s.fetched_at), safe_language(s.language)))
+    settled(replay.finish())
+    provenance = {(r.table, r.key): r for r in clusters.rows}
+    return out, list(provenance.values()), rows
+
+
+def baseline(feeds_args, output: str, timers: dict = None, full: bool = False, counts: dict = None) -> int:
+    """The same work without Beam; returns the number of stories written. Without `full`: read,
+    parse, clean, enrich, fingerprint per feed (fingerprint_feed) and write every story as
+    canonical. With `full`, all the work the pipeline does: read, parse, clean, enrich, then
+    dedupe_in_order (exact copies, versions, near duplicates, provenance, state rows) and write
+    the stories, the provenance tables and the state (`counts` gets the duplicates found)."""
     import transforms.dedupe.candidates as candidates
     import transforms.enrich.language as language
     from transforms.clean.stories import clean_story
@@ -122,8 +177,8 @@ def baseline(feeds_args, output: str, timers: dict = None) -> int:
     from transforms.fetch.feeds import read_path
     from transforms.parse.feeds import parse_document
     from transforms.read import expand_feed_arg
-    from transforms.records import CANONICAL, UTC, FeedDocument
-    from transforms.write.schema import STORY_SCHEMA, story_row
+    from transforms.records import ALREADY_SEEN, CANONICAL, DUPLICATE, UTC, FeedDocument
+    from transforms.write.schema import story_row
 
     timers = timers if timers is not None else collections.defaultdict(float)
     clock = time.process_time
@@ -138,6 +193,7 @@ def baseline(feeds_args, output: str, timers: dict = None) -> int:
     detector = _TimedDetector(language.LanguageDetector(seed=0), timers)
     timers["language"] += clock() - t
     partitions = collections.defaultdict(list)
+    decide: list = []
     n = 0
     for location in sorted(sources):
         t0 = clock()
@@ -152,12 +208,15 @@ def baseline(feeds_args, output: str, timers: dict = None) -> int:
         for s in stories:
             enrich_story(s, detector)
         t4 = clock()
-        for _ in candidates.fingerprint_feed(stories):
-            pass
+        if full:
+            decide.extend(stories)       # dedupe needs every feed's stories: after the loop
+        else:
+            for _ in candidates.fingerprint_feed(stories):
+                pass
         t5 = clock()
-        for s in stories:
+        for s in ([] if full else stories):
             s.disposition = CANONICAL
-            partitions[s.partition()].append(story_row(s))
+            partitions[("stories",) + s.partition()].append(story_row(s))
         t6 = clock()
         timers["read"] += t1 - t0
         timers["parse"] += t2 - t1
@@ -166,22 +225,56 @@ def baseline(feeds_args, output: str, timers: dict = None) -> int:
         timers["fingerprint"] += t5 - t4
         timers["write"] += t6 - t5
         n += len(stories)
+    provenance, state = [], []
+    if full:
+        t = clock()
+        decided, provenance, state = dedupe_in_order(decide)
+        timers[DEDUPE_TIMER] += clock() - t
+        t = clock()
+        for s in decided:
+            if s.disposition != ALREADY_SEEN:
+                table = "duplicates" if s.disposition == DUPLICATE else "stories"
+                partitions[(table,) + s.partition()].append(story_row(s))
+        timers["write"] += clock() - t
+        n = len(decided)
+        if counts is not None:
+            counts["duplicates"] = sum(s.disposition == DUPLICATE for s in decided)
     t = clock()
-    for (date, lang), rows in sorted(partitions.items()):
-        folder = os.path.join(output, "stories", f"date={date}", f"lang={lang}")
-        os.makedirs(folder, exist_ok=True)
-        rows.sort(key=lambda r: r["story_id"])
-        with pq.ParquetWriter(os.path.join(folder, "part-00000.parquet"), STORY_SCHEMA,
-                              compression="zstd") as writer:
-            for i in range(0, len(rows), 10_000):
-                writer.write_table(pa.Table.from_pylist(rows[i:i + 10_000], schema=STORY_SCHEMA))
+    _write_baseline_tables(output, partitions, provenance, state)
     timers["write"] += clock() - t
     return n
 
 
+def _write_baseline_tables(output: str, partitions: dict, provenance: list, state: list) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from transforms.dedupe.state import STATE_SCHEMA, parquet_row
+    from transforms.write.schema import PROVENANCE_SCHEMAS, STORY_SCHEMA, provenance_row
+
+    def write(folder, schema, rows):
+        os.makedirs(folder, exist_ok=True)
+        with pq.ParquetWriter(os.path.join(folder, "part-00000.parquet"), schema, compression="zstd") as writer:
+            for i in range(0, len(rows), 10_000):
+                writer.write_table(pa.Table.from_pylist(rows[i:i + 10_000], schema=schema))
+
+    tables = collections.defaultdict(list)
+    for record in provenance:
+        tables[(record.table, record.date)].append((record.key, provenance_row(record)))
+    for (table, date), keyed in sorted(tables.items()):
+        write(os.path.join(output, table, f"date={date}"), PROVENANCE_SCHEMAS[table],
+              [row for _, row in sorted(keyed, key=lambda kr: kr[0])])
+    if state:
+        write(os.path.join(output, "state"), STATE_SCHEMA,
+              sorted((parquet_row(r) for r in state), key=lambda r: r["story_id"]))
+    for (table, date, lang), rows in sorted(partitions.items()):
+        write(os.path.join(output, table, f"date={date}", f"lang={lang}"), STORY_SCHEMA,
+              sorted(rows, key=lambda r: r["story_id"]))
+
+
 # ------------------------------------------------------------------------------- the children
 
-def _pipeline(feeds_args, output: str, beam_args: List[str]) -> int:
+def _pipeline(feeds_args, output: str, beam_args: List[str], found: dict) -> int:
     from pipeline.main import run
     argv = []
     for f in feeds_args:
@@ -191,6 +284,7 @@ def _pipeline(feeds_args, output: str, beam_args: List[str]) -> int:
         raise SystemExit(f"pipeline exited {rc}")
     with open(os.path.join(output, "runs", "bench.json")) as f:
         counts = json.load(f)["counts"]
+    found["duplicates"] = counts["duplicates"]
     return counts["stories"] + counts["duplicates"]
 
 
@@ -202,7 +296,7 @@ def child(mode: str, corpus: str, output: str, profile: str = None, without=(), 
     import pipeline.main  # noqa: F401  imports outside the timing
     import transforms  # noqa: F401
     ablate(without)
-    timers = collections.defaultdict(float)
+    timers, found = collections.defaultdict(float), {}
     stages = StageTimer().install() if mode == "pipeline" else None
     prof = cProfile.Profile() if profile else None
     r0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -212,9 +306,9 @@ def child(mode: str, corpus: str, output: str, profile: str = None, without=(), 
         prof.enable()
     with contextlib.redirect_stdout(sys.stderr):
         if mode == "pipeline":
-            n = _pipeline(info["feeds"], output, list(beam_args))
+            n = _pipeline(info["feeds"], output, list(beam_args), found)
         else:
-            n = baseline(info["feeds"], output, timers)
+            n = baseline(info["feeds"], output, timers, full=mode == "full", counts=found)
     if prof:
         prof.disable()
         prof.dump_stats(profile)
@@ -223,7 +317,7 @@ def child(mode: str, corpus: str, output: str, profile: str = None, without=(), 
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)   # worker processes (multi_processing)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     cpu += (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
-    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "stories": n,
+    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "stories": n, **found,
                       "peak_mb": max(r1.ru_maxrss, c1.ru_maxrss) / 1024, "timers": dict(timers),
                       "steps": steps_of(stages.seconds) if stages else {}}))
 
@@ -259,7 +353,7 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=20000, help="stories in the corpus (default 20000)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each (median; default 3)")
     ap.add_argument("--keep", help="build the corpus (and keep it) in this folder; reused if present")
-    ap.add_argument("--only", choices=("pipeline", "baseline"), help="measure only one of them")
+    ap.add_argument("--only", choices=MODES, help="measure only one of them")
     ap.add_argument("--ablate", default="",
                     help=f"comma-separated optimisations ({', '.join(ABLATIONS)}, or 'all'): also "
                          "measure the pipeline and the baseline with each switched back")
@@ -295,22 +389,24 @@ def main(argv=None):
             print(f"corpus: reusing {corpus} ({info['real_items']} real + "
                   f"{info['generated_items']} generated items)")
         print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start")
-        modes = [a.only] if a.only else ["pipeline", "baseline"]
+        modes = [a.only] if a.only else list(MODES)
         ablations = list(ABLATIONS) if a.ablate == "all" else [x for x in a.ablate.split(",") if x]
         variants = [(m, ()) for m in modes]
         for x in ablations:
-            variants += [(m, (x,)) for m in modes if not (m == "baseline" and x in ("pickling", "pairs", "buckets", "provenance"))]
+            variants += [(m, (x,)) for m in modes if m == "pipeline" or (
+                m == "baseline" and x not in ("pickling", "pairs", "buckets", "provenance"))]
         runs = {v: [] for v in variants}
         for r in range(a.repeats):
             for v in (variants if r % 2 == 0 else variants[::-1]):
                 m, without = v
                 res = measure(m, corpus, work, r, without=without,
-                              beam_args=beam_args if m != "baseline" else ())
+                              beam_args=beam_args if m == "pipeline" else ())
                 runs[v].append(res)
                 print(f"  run {r + 1} {_label(m, without):32s}: {res['stories']} stories in "
                       f"{res['seconds']:6.1f} s ({res['stories'] / res['seconds']:5.0f}/s), cpu "
                       f"{res['cpu']:6.1f} s ({res['stories'] / res['cpu']:4.0f}/cpu-s), peak "
-                      f"{res['peak_mb']:5.0f} MB", flush=True)
+                      f"{res['peak_mb']:5.0f} MB" + (f", {res['duplicates']} duplicates" if "duplicates" in res else ""),
+                      flush=True)
         med = {}
         if a.repeats < 1:
             variants = []
@@ -324,10 +420,11 @@ def main(argv=None):
             print(f"{_label(*v):34s}: {n} stories, {secs:6.1f} s = {n / secs:5.0f} stories/s; "
                   f"cpu {cpu:6.1f} s = {n / cpu:5.0f} stories per CPU-second; "
                   f"peak memory {med[v]['peak_mb']:.0f} MB")
-        if ("pipeline", ()) in med and ("baseline", ()) in med:
-            p, b = med[("pipeline", ())], med[("baseline", ())]
-            print(f"ratio pipeline/baseline: wall time {p['seconds'] / b['seconds']:.2f}, "
-                  f"CPU time {p['cpu'] / b['cpu']:.2f}")
+        for base in ("full", "baseline"):
+            if ("pipeline", ()) in med and (base, ()) in med:
+                p, b = med[("pipeline", ())], med[(base, ())]
+                print(f"ratio pipeline/{base}: wall time {p['seconds'] / b['seconds']:.2f}, "
+                      f"CPU time {p['cpu'] / b['cpu']:.2f}")
         for x in ablations:
             for m in modes:
                 if (m, (x,)) in med:
@@ -356,16 +453,20 @@ def main(argv=None):
                       f"{sec:.1f} s = {n / sec:.0f} stories per CPU-second; without the fingerprint stage "
                       f"(Dedupe/GroupByFeed: shingles, MinHash, LSH keys) {sec - fp:.1f} s = "
                       f"{n / max(sec - fp, 1e-9):.0f} per CPU-second")
-        if runs.get(("baseline", ())):
+        for base in ("baseline", "full"):
+            if not runs.get((base, ())):
+                continue
             timers = collections.defaultdict(float)
-            for x in runs[("baseline", ())]:
+            for x in runs[(base, ())]:
                 for k, v in x["timers"].items():
                     timers[k] += v
             total = sum(timers.values())
-            n = runs[("baseline", ())][0]["stories"] * len(runs[("baseline", ())])
-            print("baseline CPU by stage (stage timers): " + ", ".join(
+            n = runs[(base, ())][0]["stories"] * len(runs[(base, ())])
+            print(f"{base} CPU by stage (stage timers): " + ", ".join(
                 f"{k} {timers[k] / total:.0%} ({1000 * timers[k] / n:.2f} ms/story)"
                 for k in sorted(timers, key=lambda k: -timers[k])))
+            if timers.get(DEDUPE_TIMER):
+                print(f"{base}: {DEDUPE_TIMER} without Beam {n / timers[DEDUPE_TIMER]:.0f} stories per CPU-second")
         if a.parts:
             parts(corpus)
         if a.profile:
