@@ -1,6 +1,7 @@
 """Streaming dedupe cost per story as the dedupe window fills, then holds.
 
     .venv/bin/python -m benchmarks.stream_cost [--originals 3000] [--days 14] [--window 7] [--seed 11]
+    .venv/bin/python -m benchmarks.stream_cost --burst 500,1000,2000,4000 [--shards 16] [--seed 11]
 
 Pushes generated stories (benchmarks/reprints, with length-skewed copies and same-outlet
 updates) through the streaming decision path in publication order — per feed boilerplate memory
@@ -12,6 +13,11 @@ day: the index grows for `--window` days and then holds, so a flat cost per stor
 to the next is what "cost does not grow with the window" means. `largest shard` is the entries
 the fullest shard holds (the memory of one key).
 Beam's own per-element overhead is not in these figures (it does not depend on the window).
+
+With --burst, each N stories arrive in one poll round instead (5 minutes: all within the settle
+time and the shards' crossing horizon), and the CPU per story is reported for each N: flat when
+a shard's work per arrival does not grow with the round (it grew with the recent queries it
+scanned before they were indexed, bd5bf4f).
 """
 from __future__ import annotations
 
@@ -69,6 +75,31 @@ def measure(originals: int, days: int, window_days: float, seed: int, shards: in
                                       if filling and full else None)}
 
 
+def burst(stories_n: int, seed: int, shards: int = DEFAULT_SHARDS, settle: float = 300.0,
+          round_s: float = 300.0) -> dict:
+    """CPU per story when `stories_n` generated stories arrive in one poll round (fetched evenly
+    over `round_s` seconds, within the settle time and the crossing horizon): the same steps as
+    `measure`. A shard's work per arrival must not grow with the round (its recent queries)."""
+    items = generate(max(1, round(stories_n / 4.27)), seed=seed, skew_and_updates=True)
+    stories = [item_to_story(i) for i in items][:stories_n]
+    for k, s in enumerate(stories):
+        s.fetched_at = START + _dt.timedelta(seconds=k * round_s / max(1, len(stories)))
+    replay, recent = ShardedReplay(shards=shards, settle=settle), {}
+    clusters = ClusterReplay()
+    t0 = time.process_time()
+    for s in stories:
+        ordered = fingerprint_step(recent.setdefault(s.feed_url, collections.OrderedDict()), s)
+        for story, probe, decision in replay.arrive(s, None, ordered, epoch(s.fetched_at)):
+            columns, _ = clusters.settle(story, probe.exact_of, probe.first)
+            complete_row(decided_row(story, probe, decision), columns)
+    for story, probe, decision in replay.finish():
+        columns, _ = clusters.settle(story, probe.exact_of, probe.first)
+        complete_row(decided_row(story, probe, decision), columns)
+    cpu = time.process_time() - t0
+    return {"stories": len(stories), "shards": shards, "ms_per_story": round(1000 * cpu / len(stories), 3),
+            "recent_queries": max((len(x.recent) for x in replay.index.values()), default=0)}
+
+
 def stream_options(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options the streaming benchmarks share (this one and benchmarks.stream_state)."""
     ap.add_argument("--window", type=float, default=7)
@@ -83,7 +114,24 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--originals", type=int, default=3000)
     ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--burst", default=None, metavar="N,N,…",
+                    help="instead: CPU per story when N stories arrive in one poll round (5 minutes), for each N")
     a = stream_options(ap).parse_args(argv)
+    if a.burst:
+        try:
+            sizes = [int(x) for x in a.burst.split(",")]
+        except ValueError:
+            ap.error("--burst takes story counts, e.g. --burst 500,1000,2000")
+        rows = []
+        print(f"{'stories in the round':>21} {'ms/story':>9} {'recent queries (largest shard)':>31}")
+        for n in sizes:
+            rows.append(burst(n, a.seed, a.shards, a.settle))
+            print(f"{rows[-1]['stories']:>21,} {rows[-1]['ms_per_story']:>9.3f} {rows[-1]['recent_queries']:>31,}",
+                  flush=True)
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(rows, f, indent=1)
+        return 0
     result = measure(a.originals, a.days, a.window, a.seed, a.shards, a.settle)
     print(f"{result['stories']:,} stories over {a.days} days, dedupe window {a.window:g} days")
     print(f"{'day':>4} {'stories':>8} {'ms/story':>9} {'index':>7} {'largest shard':>14}")

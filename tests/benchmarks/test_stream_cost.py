@@ -12,3 +12,19 @@ def test_the_index_stops_growing_once_the_window_is_full():
     assert all(r["index_size"] <= 1.3 * at_window for r in rows[2:])   # ... then holds (expiry)
     assert all(r["ms_per_story"] > 0 for r in rows)
     assert result["ratio_full_to_filling"] is not None and 0 < result["ratio_full_to_filling"] < 5
+
+
+def test_a_burst_is_decided_and_timed():
+    from benchmarks.stream_cost import burst
+    small, large = burst(150, seed=3, shards=4), burst(600, seed=3, shards=4)
+    assert (small["stories"], large["stories"]) == (150, 600)
+    assert large["recent_queries"] > 2 * small["recent_queries"] > 100      # the round is in the horizon
+    assert small["ms_per_story"] > 0 and large["ms_per_story"] > 0
+
+
+def test_a_wrong_burst_is_one_line_and_exit_2(capsys):
+    import pytest
+    from benchmarks.stream_cost import main
+    with pytest.raises(SystemExit) as e:
+        main(["--burst", "many"])
+    assert e.value.code == 2 and "--burst takes story counts" in capsys.readouterr().err
