@@ -578,6 +578,7 @@ class ShardedReplay:
         self.decided: List[Story] = []
         self.run_id = run_id
         self._slack = max(3600.0, window_s / 20)
+        self._due = float("inf")          # the earliest time a pending story is due
 
     def shard(self, language: str, j: int) -> ShardIndex:
         return self.index.setdefault((language, j), ShardIndex())
@@ -599,11 +600,17 @@ class ShardedReplay:
             for r in others:
                 self.reverse.setdefault(r.query, []).append(r)
         self.pending[story.story_id] = (story, probe, reports)
+        self._due = min(self._due, probe.first + self.settle)
         return self.release(when)
 
     def release(self, now: float) -> list:
         out = []
-        for sid in [s for s, (_, p, _) in self.pending.items() if p.first + self.settle <= now]:
+        if now < self._due:               # nothing pending is due yet
+            return out
+        due = [s for s, (_, p, _) in self.pending.items() if p.first + self.settle <= now]
+        self._due = min((p.first + self.settle for s, (_, p, _) in self.pending.items() if p.first + self.settle > now),
+                        default=float("inf"))
+        for sid in due:
             story, probe, reports = self.pending.pop(sid)
             decision = decide(story, probe, reports + self.reverse.pop(sid, []), self.settle,
                               story.fetched_at or _dt.datetime.fromtimestamp(probe.first, _dt.timezone.utc),
