@@ -21,8 +21,8 @@ from benchmarks.dedupe_eval import item_to_story
 from benchmarks.reprints import generate
 from tests.dedupe.test_stream import QUAKE, RAIL, T0, story
 from transforms.dedupe.fingerprint import CONTAINMENT, shingles
-from transforms.dedupe.rules import CONTENT_HASH, Link, Side, containments, verify
-from transforms.dedupe.shards import MATCH, Probe, Report, ShardedReplay, ShardIndex, make_probe
+from transforms.dedupe.rules import CONTENT_HASH
+from transforms.dedupe.shards import Probe, Report, ShardedReplay, ShardIndex, crossing_report, make_probe
 from transforms.records import DUPLICATE
 
 HORIZON = 600.0
@@ -31,25 +31,8 @@ SHARDS = 4
 
 def full_scan(shard: ShardIndex, probe: Probe, threshold: float, horizon: float) -> List[Report]:
     """The crossing check as a scan of every recent query (what ShardIndex.crossing did)."""
-    me = Side(probe.full, probe.n, probe.feed, probe.facts)
-    out = []
-    for q in list(shard.recent.values()):
-        if q.sid == probe.sid or probe.first - q.first > horizon:
-            continue
-        if probe.exact_of is not None and q.sid == probe.exact_of:
-            link = Link(probe.exact_rule, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
-        elif q.exact_of == probe.sid:
-            link = Link(q.exact_rule, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
-        elif probe.ckey is not None and q.ckey == probe.ckey:
-            link = Link(CONTENT_HASH, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
-        elif set(q.keys).isdisjoint(probe.keys):
-            continue
-        else:
-            link = verify(me, Side(q.full, q.n, q.feed, q.facts), threshold)
-        if link is not None:
-            out.append(Report(probe.sid, MATCH, q.sid, q.first, q.label, q.sid, q.first, q.label, link,
-                              (q.feed_agency,) if q.feed_agency else ()))
-    return out
+    found = (crossing_report(probe, q, threshold, horizon) for q in shard.recent.values())
+    return [r for r in found if r is not None]
 
 
 def probes(seed: int, originals: int = 40):

@@ -63,7 +63,7 @@ from transforms.dedupe.rules import (CONTENT_HASH, VERSION, Link, Side, candidat
                                      exact_rule, label_id, story_facts, verify)
 from transforms.records import CANONICAL, DUPLICATE, Story
 
-__all__ = ["DEFAULT_SHARDS", "version_label", "Probe", "Report", "ShardIndex", "Decision", "decide", "cluster_root",
+__all__ = ["DEFAULT_SHARDS", "version_label", "Probe", "Report", "ShardIndex", "crossing_report", "Decision", "decide", "cluster_root",
            "home_shard", "make_probe", "ShardedReplay", "REMEMBERED_FIRST", "UNKNOWN_LABEL",
            "default_horizon"]
 
@@ -406,25 +406,30 @@ class ShardIndex(NearDuplicateIndex):
     def crossing(self, probe: Probe, threshold: float, horizon: float) -> List[Report]:
         """Queries this shard answered before it held `probe`'s story that match it (of those
         `recent_candidates` finds: any other shares no key, content key or exact-copy tie)."""
-        me = Side(probe.full, probe.n, probe.feed, probe.facts)
-        out = []
-        for q in self.recent_candidates(probe):
-            if q.sid == probe.sid or probe.first - q.first > horizon:
-                continue
-            if probe.exact_of is not None and q.sid == probe.exact_of:
-                link = Link(probe.exact_rule, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
-            elif q.exact_of == probe.sid:
-                link = Link(q.exact_rule, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
-            elif probe.ckey is not None and q.ckey == probe.ckey:
-                link = Link(CONTENT_HASH, *containments(me, Side(q.full, q.n, q.feed, q.facts)))
-            elif set(q.keys).isdisjoint(probe.keys):
-                continue
-            else:
-                link = verify(me, Side(q.full, q.n, q.feed, q.facts), threshold)
-            if link is not None:
-                out.append(Report(probe.sid, MATCH, q.sid, q.first, q.label, q.sid, q.first, q.label, link,
-                                  (q.feed_agency,) if q.feed_agency else ()))
-        return out
+        found = (crossing_report(probe, q, threshold, horizon) for q in self.recent_candidates(probe))
+        return [r for r in found if r is not None]
+
+
+def crossing_report(probe: Probe, q: Probe, threshold: float, horizon: float) -> Optional[Report]:
+    """`probe`'s story against a query `q` its home shard answered before holding it: the match
+    (exact copy either way, content hash, or a verified near duplicate), or None."""
+    if q.sid == probe.sid or probe.first - q.first > horizon:
+        return None
+    me, other = Side(probe.full, probe.n, probe.feed, probe.facts), Side(q.full, q.n, q.feed, q.facts)
+    if probe.exact_of is not None and q.sid == probe.exact_of:
+        link = Link(probe.exact_rule, *containments(me, other))
+    elif q.exact_of == probe.sid:
+        link = Link(q.exact_rule, *containments(me, other))
+    elif probe.ckey is not None and q.ckey == probe.ckey:
+        link = Link(CONTENT_HASH, *containments(me, other))
+    elif set(q.keys).isdisjoint(probe.keys):
+        return None
+    else:
+        link = verify(me, other, threshold)
+    if link is None:
+        return None
+    return Report(probe.sid, MATCH, q.sid, q.first, q.label, q.sid, q.first, q.label, link,
+                  (q.feed_agency,) if q.feed_agency else ())
 
 
 # --------------------------------------------------------------------------- the decision
