@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import itertools
 import sys
 from typing import Dict, List, Sequence
@@ -85,6 +86,18 @@ class _Pinned:
 
     def __getattr__(self, name):
         return getattr(self._context, name)
+
+
+@contextlib.contextmanager
+def bounded(limit: int):
+    """Bounded bundles within the block (install, then Beam's own bundles again)."""
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    previous = fn_runner.ParallelBundleManager.process_bundle
+    install(limit)
+    try:
+        yield
+    finally:
+        fn_runner.ParallelBundleManager.process_bundle = previous
 
 
 def install(limit: int) -> None:

@@ -3,7 +3,7 @@ stories in ONE day and ONE language (the largest partition a day can make).
 
     .venv/bin/python -m benchmarks.scale run --n 50000 --runner multi [--rows-per-file N | --shards 1]
                                                     [--bundle-mb 32]   # bounded bundles
-    .venv/bin/python -m benchmarks.scale keys --n 50000 [--direct_num_workers=2 --direct_running_mode=multi_processing]
+    .venv/bin/python -m benchmarks.scale keys --n 50000 [--direct_num_workers=2 --direct_running_mode=multi_processing [--bundle-mb 32]]
                                                                 # largest key's share per keyed step
     .venv/bin/python -m benchmarks.scale table                  # every result so far, as Markdown
 
@@ -30,6 +30,7 @@ largest key's share.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pathlib
@@ -249,12 +250,13 @@ def largest_file_rows(out: pathlib.Path) -> dict:
 
 # ----------------------------------------------------------------------------- key shares
 
-def keys(n: int, extra=()) -> dict:
+def keys(n: int, extra=(), bundle_mb: float = 0.0) -> dict:
     """Every GroupByKey's input in the whole batch graph: elements, keys, largest key's share.
 
     `extra` are pipeline flags (e.g. `--direct_num_workers=2 --direct_running_mode=multi_processing`,
     which a run of more than ~50,000 stories needs: the in-process runner holds runner and worker
-    in one process)."""
+    in one process); with multi_processing, `bundle_mb` bounds the bundles as `run --bundle-mb`
+    does (benchmarks/bounded_bundles.py), so that the workers stay small at 300,000 stories."""
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.pipeline import PipelineVisitor
@@ -265,6 +267,8 @@ def keys(n: int, extra=()) -> dict:
     from pipeline.main import parse_time
     from pipeline.options import WirefeedOptions
     from pipeline.runs import run_header
+
+    from benchmarks.bounded_bundles import bounded
 
     made = corpus(n)
     work = OUT / "scale-runs" / f"keys-n{n}-{int(time.time())}"
@@ -291,11 +295,13 @@ def keys(n: int, extra=()) -> dict:
     (tables | "KS AllStats" >> beam.Flatten()
      | "KS Write" >> beam.io.WriteToText(str(work / "stats"), shard_name_template=""))
     started = time.monotonic()
-    p.run().wait_until_finish()
+    with bounded(int(bundle_mb * (1 << 20))) if bundle_mb else contextlib.nullcontext():
+        p.run().wait_until_finish()
     rows = [json.loads(line) for line in open(work / "stats", encoding="utf-8") if line.strip()]
     order = {step_name(label, ""): i for i, (label, _) in enumerate(steps.found)}
     rows.sort(key=lambda r: order.get(r["step"], 1 << 30))
-    result = {"n": n, "kind": "keys", "flags": list(extra), "rows": rows, "seconds": round(time.monotonic() - started, 1),
+    result = {"n": n, "kind": "keys", "flags": list(extra) + ([f"--bundle-mb={bundle_mb:g}"] if bundle_mb else []),
+              "rows": rows, "seconds": round(time.monotonic() - started, 1),
               "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     shutil.rmtree(work, ignore_errors=True)
     with open(RESULTS, "a", encoding="utf-8") as f:
@@ -452,6 +458,8 @@ def main(argv=None) -> int:
                    help="multi only: bundles of at most this many MB of input (benchmarks/bounded_bundles.py)")
     k = sub.add_parser("keys")
     k.add_argument("--n", type=int, required=True)
+    k.add_argument("--bundle-mb", type=float, default=0.0,
+                   help="with --direct_running_mode=multi_processing: bundles of at most this many MB of input")
     g = sub.add_parser("group")
     g.add_argument("--rows", default="5000,25000,50000,100000")
     sub.add_parser("table")
@@ -460,7 +468,9 @@ def main(argv=None) -> int:
     if a.cmd == "run":
         print(json.dumps(run_one(a.n, a.runner, extra, a.timeout, a.bundle_mb)), flush=True)
     elif a.cmd == "keys":
-        print(json.dumps(keys(a.n, extra)), flush=True)
+        if a.bundle_mb < 0 or (a.bundle_mb and "--direct_running_mode=multi_processing" not in extra):
+            ap.error("keys --bundle-mb: a positive size, with --direct_running_mode=multi_processing")
+        print(json.dumps(keys(a.n, extra, a.bundle_mb)), flush=True)
     elif a.cmd == "group":
         group_memory([int(x) for x in a.rows.split(",")])
     elif a.cmd == "corpus":

@@ -37,6 +37,25 @@ def test_keys_on_multi_processing_counts_every_story(bench_out):
 
 
 @pytest.mark.timeout(900)
+def test_keys_with_bounded_bundles_counts_every_story_and_restores_the_runner(bench_out):
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    beams_own = fn_runner.ParallelBundleManager.process_bundle
+    flags = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
+    result = scale.keys(N, flags, bundle_mb=0.25)
+    assert result["flags"] == flags + ["--bundle-mb=0.25"]
+    rows = {r["step"]: r for r in result["rows"]}
+    assert rows["Dedupe/JoinState"]["keys"] == rows["Dedupe/JoinState"]["elements"] == N
+    assert rows["Dedupe/JoinLabels"]["keys"] == N
+    assert fn_runner.ParallelBundleManager.process_bundle is beams_own
+
+
+def test_keys_bounded_bundles_need_multi_processing(capsys):
+    with pytest.raises(SystemExit) as e:
+        scale.main(["keys", "--n", "10", "--bundle-mb", "1"])
+    assert e.value.code == 2 and "multi_processing" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(900)
 def test_a_run_with_bounded_bundles_commits_every_entry(bench_out):
     result = scale.run_one(N, "multi", bundle_mb=0.25)     # bundles of 256 KB: several per stage
     assert result["exit"] == 0, result.get("error")
