@@ -38,6 +38,14 @@ from transforms.records import UTC
 START = _dt.datetime(2026, 11, 1, tzinfo=UTC)
 
 
+def settle_decided(clusters: ClusterReplay, decided) -> None:
+    """What the Clusters step adds to each story the shards decided (versions, provenance), and
+    its state row completed."""
+    for story, probe, decision in decided:
+        columns, _ = clusters.settle(story, probe.exact_of, probe.first)
+        complete_row(decided_row(story, probe, decision), columns)
+
+
 def measure(originals: int, days: int, window_days: float, seed: int, shards: int = DEFAULT_SHARDS,
             settle: float = 300.0) -> dict:
     items = generate(originals, seed=seed, skew_and_updates=True)
@@ -53,9 +61,7 @@ def measure(originals: int, days: int, window_days: float, seed: int, shards: in
         t0 = time.process_time()
         when = epoch(s.fetched_at)
         ordered = fingerprint_step(recent.setdefault(s.feed_url, collections.OrderedDict()), s)
-        for story, probe, decision in replay.arrive(s, None, ordered, when):
-            columns, _ = clusters.settle(story, probe.exact_of, probe.first)     # what _Clusters adds
-            complete_row(decided_row(story, probe, decision), columns)          # the state row written
+        settle_decided(clusters, replay.arrive(s, None, ordered, when))
         day = int((when - START.timestamp()) // DAY)
         per_day[day][0] += time.process_time() - t0
         per_day[day][1] += 1
@@ -89,12 +95,8 @@ def burst(stories_n: int, seed: int, shards: int = DEFAULT_SHARDS, settle: float
     t0 = time.process_time()
     for s in stories:
         ordered = fingerprint_step(recent.setdefault(s.feed_url, collections.OrderedDict()), s)
-        for story, probe, decision in replay.arrive(s, None, ordered, epoch(s.fetched_at)):
-            columns, _ = clusters.settle(story, probe.exact_of, probe.first)
-            complete_row(decided_row(story, probe, decision), columns)
-    for story, probe, decision in replay.finish():
-        columns, _ = clusters.settle(story, probe.exact_of, probe.first)
-        complete_row(decided_row(story, probe, decision), columns)
+        settle_decided(clusters, replay.arrive(s, None, ordered, epoch(s.fetched_at)))
+    settle_decided(clusters, replay.finish())
     cpu = time.process_time() - t0
     return {"stories": len(stories), "shards": shards, "ms_per_story": round(1000 * cpu / len(stories), 3),
             "recent_queries": max((len(x.recent) for x in replay.index.values()), default=0)}

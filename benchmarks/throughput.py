@@ -23,7 +23,10 @@
        rules as batch Dedupe and Provenance (exact copies and versions, per-feed boilerplate,
        MinHash and LSH candidates, rules.verify, the decision, versions and provenance against
        the cluster, the state row) — and the stories, provenance tables and state written to
-       Parquet (canonical stories and duplicates in their tables, as the pipeline). The ratio (a)/(c) is what Beam costs; (a)/(b) mixes that with the dedupe work.
+       Parquet (canonical stories and duplicates in their tables, as the pipeline). The ratio
+       (a)/(c) compares the same work; (a)/(b) adds the work (b) does not do. The two loops apply
+       the rules with different algorithms (an in-memory index, shuffled buckets), so (a)/(c)
+       bounds Beam's cost only loosely (docs/throughput.md).
    With --ablate, also each of them with one optimisation switched back to the code it replaced
    (benchmarks/throughput_reference.py), to show what each one buys end to end; `provenance`
    runs the pipeline without the provenance tables and state columns (what they cost).
@@ -55,7 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import List, Optional
+from typing import List
 
 from benchmarks.throughput_reference import ABLATIONS, ablate
 from benchmarks.throughput_report import StageTimer, parts, profile_shares, steps_of
@@ -120,8 +123,7 @@ class _TimedDetector:
             self._timers["language"] += time.process_time() - t
 
 
-def dedupe_in_order(stories, run_id: str = "bench", window_s: float = 7 * 86400.0, shards: int = 1,
-                    settle: Optional[float] = None):
+def dedupe_in_order(stories, run_id: str = "bench", window_s: float = 7 * 86400.0):
     """The dedupe, versions and provenance decisions of `stories` without Beam, in one loop: the
     plain-Python steps the streaming engine runs (stream.identity_step: exact copies and
     versions; stream.fingerprint_step: per-feed boilerplate out; shards.ShardedReplay: MinHash
@@ -136,8 +138,8 @@ def dedupe_in_order(stories, run_id: str = "bench", window_s: float = 7 * 86400.
     from transforms.records import ALREADY_SEEN, safe_language
 
     identities, feeds, exact_of_by = {}, {}, {}
-    settle = window_s if settle is None else settle      # a batch: every story is concurrent
-    replay = ShardedReplay(shards=shards, settle=settle, window_s=window_s, run_id=run_id)
+    # one shard; a settle time of the whole window: a batch, every story concurrent with the others
+    replay = ShardedReplay(shards=1, settle=window_s, window_s=window_s, run_id=run_id)
     clusters = ClusterReplay(window_s=window_s, run_id=run_id)
     out, rows = [], []
 
@@ -214,9 +216,10 @@ def baseline(feeds_args, output: str, timers: dict = None, full: bool = False, c
             for _ in candidates.fingerprint_feed(stories):
                 pass
         t5 = clock()
-        for s in ([] if full else stories):
-            s.disposition = CANONICAL
-            partitions[("stories",) + s.partition()].append(story_row(s))
+        if not full:
+            for s in stories:
+                s.disposition = CANONICAL
+                partitions[("stories",) + s.partition()].append(story_row(s))
         t6 = clock()
         timers["read"] += t1 - t0
         timers["parse"] += t2 - t1
